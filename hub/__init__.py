@@ -1,0 +1,37 @@
+"""iValid Hub: the v2 API, its OAuth server and the integration sync hub."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask application: the only place that wires things together."""
+    from hub import db
+    from hub.api import register_api
+    from hub.auth.server import init_oauth
+    from hub.config import Settings
+    from hub.errors import register_error_handlers
+    from hub.ratelimit import init_rate_limit
+    from hub.requestctx import init_request_context
+
+    settings = Settings.from_env(config)
+    app = Flask(__name__, instance_path=str(settings.data_dir))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        JSON_SORT_KEYS=False,
+        IVALID=settings,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.url_map.strict_slashes = False
+    db.init_app(app, settings)
+    init_request_context(app)
+    register_error_handlers(app)
+    init_oauth(app)
+    init_rate_limit(app, settings)
+    register_api(app)
+    return app

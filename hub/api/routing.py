@@ -1,0 +1,134 @@
+"""The one decorator every API view uses: scope check, body and query parsing, OpenAPI record."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from hub.auth.guard import Principal, require_scope
+from hub.errors import ApiError, validation_error
+from hub.services import idempotency
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What the OpenAPI document says of one route."""
+
+    method: str
+    path: str
+    summary: str
+    scope: str | None
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    tag: str
+    errors: tuple[int, ...] = field(default=())
+
+
+ENDPOINTS: list[Endpoint] = []
+
+
+def _openapi_path(rule: str) -> str:
+    out = []
+    for part in rule.split("/"):
+        if part.startswith("<") and part.endswith(">"):
+            part = "{" + part[1:-1].split(":")[-1] + "}"
+        out.append(part)
+    return "/".join(out)
+
+
+def parse_json_body(model: type[BaseModel], optional: bool = False) -> BaseModel:
+    """The request body validated by `model`: 415, 400 or 422 in the API's format otherwise."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if optional:
+            return model()
+        raise ApiError(400, "INVALID_JSON", {"reason": "empty body"})
+    if not request.is_json:
+        raise ApiError(
+            415, "UNSUPPORTED_MEDIA_TYPE", {"content_type": request.content_type or None}
+        )
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "INVALID_JSON", {"reason": str(exc)[:200]}) from exc
+    if not isinstance(data, dict):
+        raise ApiError(400, "INVALID_JSON", {"reason": "the body must be a JSON object"})
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc) from exc
+
+
+def parse_query(model: type[BaseModel]) -> BaseModel:
+    """The query string validated by `model` (unknown parameters are refused: typos show)."""
+    data: dict[str, Any] = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        data[key] = values if len(values) > 1 else values[0]
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc) from exc
+
+
+def route(
+    bp: Blueprint,
+    rule: str,
+    method: str,
+    *,
+    scope: str | None,
+    summary: str,
+    body: type[BaseModel] | None = None,
+    body_optional: bool = False,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a view: it receives the principal, URL args, and `body`/`query` when declared."""
+    prefix = bp.url_prefix or ""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        ENDPOINTS.append(
+            Endpoint(method, _openapi_path(prefix + rule), summary, scope, body, query, response,
+                     status, bp.name, errors)
+        )
+
+        @wraps(fn)
+        def view(**url_args: Any) -> Response:
+            principal: Principal | None = require_scope(scope) if scope else None
+            if method == "POST" and principal is not None:
+                replay = idempotency.begin(principal)
+                if replay is not None:
+                    return replay
+            try:
+                kwargs: dict[str, Any] = dict(url_args)
+                if body is not None:
+                    kwargs["body"] = parse_json_body(body, body_optional)
+                if query is not None:
+                    kwargs["query"] = parse_query(query)
+                result = fn(principal, **kwargs) if scope else fn(**kwargs)
+                resp = result if isinstance(result, Response) else jsonify(result)
+                if not isinstance(result, Response):
+                    resp.status_code = status
+            except ApiError as err:
+                idempotency.finish_error(err)
+                raise
+            except Exception:
+                idempotency.abandon()
+                raise
+            idempotency.finish(resp)
+            return resp
+
+        bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
+        return view
+
+    return decorate

@@ -1,0 +1,121 @@
+"""Bearer authentication of API requests: RS256 access tokens and API keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g, request
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jws import extract_compact
+from joserfc.jwt import JWTClaimsRegistry
+from sqlalchemy import select
+
+from hub.auth.keys import KeyStore
+from hub.auth.scopes import parse_scopes
+from hub.auth.secrets import hash_secret
+from hub.auth.server import AUDIENCE
+from hub.db import get_db
+from hub.errors import ApiError
+from hub.models import ApiKey, OAuthClient, OAuthToken
+
+API_KEY_PREFIXES = {"ivk_live_": "production", "ivk_test_": "sandbox"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: one account, one environment, a set of scopes, one credential."""
+
+    account_id: str
+    environment: str
+    scopes: frozenset[str]
+    credential_id: str  # "key:<id>" or "client:<id>": the rate-limit and idempotency key
+
+
+def _unauthenticated(code: str, description: str) -> ApiError:
+    error = "invalid_request" if code == "UNAUTHENTICATED" else "invalid_token"
+    challenge = f'Bearer realm="ivalid", error="{error}", error_description="{description}"'
+    if code == "UNAUTHENTICATED":
+        challenge = 'Bearer realm="ivalid"'
+    return ApiError(401, code, headers={"WWW-Authenticate": challenge})
+
+
+def authenticate() -> Principal:
+    """The request's principal, from its bearer credential; 401 if there is none or it is bad."""
+    cached: Principal | None = g.get("principal")
+    if cached is not None:
+        return cached
+    header = request.headers.get("Authorization", "")
+    scheme, _, credential = header.partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        raise _unauthenticated("UNAUTHENTICATED", "missing bearer token")
+    if credential.startswith(tuple(API_KEY_PREFIXES)):
+        principal = _from_api_key(credential)
+    else:
+        principal = _from_access_token(credential)
+    g.principal = principal
+    return principal
+
+
+def _from_api_key(key: str) -> Principal:
+    with get_db().session() as session:
+        row = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_secret(key))).first()
+        if row is None or row.revoked:
+            raise _unauthenticated("INVALID_TOKEN", "unknown or revoked API key")
+        return Principal(row.account_id, row.environment, parse_scopes(row.scopes), f"key:{row.id}")
+
+
+def _from_access_token(token: str) -> Principal:
+    keystore: KeyStore = current_app.extensions["ivalid_keys"]
+    settings = current_app.config["IVALID"]
+    try:
+        header = extract_compact(token.encode()).protected
+    except (JoseError, ValueError, TypeError, UnicodeError) as exc:
+        raise _unauthenticated("INVALID_TOKEN", "malformed token") from exc
+    if header.get("typ") != "at+jwt" or header.get("alg") != "RS256":
+        raise _unauthenticated("INVALID_TOKEN", "not an access token")
+    key = keystore.public_key(str(header.get("kid", "")))
+    if key is None:
+        raise _unauthenticated("INVALID_TOKEN", "unknown signing key")
+    try:
+        decoded = jwt.decode(token, key, algorithms=["RS256"])
+        JWTClaimsRegistry(
+            iss={"essential": True, "value": settings.public_url},
+            aud={"essential": True, "value": AUDIENCE},
+            exp={"essential": True},
+            jti={"essential": True},
+        ).validate(decoded.claims)
+    except (JoseError, ValueError, TypeError) as exc:
+        raise _unauthenticated("INVALID_TOKEN", "invalid or expired token") from exc
+    claims = decoded.claims
+    with get_db().session() as session:
+        row = session.execute(
+            select(OAuthToken.revoked, OAuthClient.revoked)
+            .join(OAuthClient, OAuthClient.id == OAuthToken.client_id)
+            .where(OAuthToken.access_jti == claims["jti"])
+        ).first()
+    if row is None or row[0] or row[1]:
+        raise _unauthenticated("INVALID_TOKEN", "revoked token")
+    return Principal(
+        str(claims["acct"]),
+        str(claims["env"]),
+        parse_scopes(str(claims.get("scope", ""))),
+        f"client:{claims['client_id']}",
+    )
+
+
+def require_scope(scope: str) -> Principal:
+    """Authenticate and check `scope`; 403 INSUFFICIENT_SCOPE naming it otherwise."""
+    principal = authenticate()
+    if scope not in principal.scopes:
+        raise ApiError(
+            403,
+            "INSUFFICIENT_SCOPE",
+            {"required_scope": scope},
+            headers={
+                "WWW-Authenticate": f'Bearer realm="ivalid", error="insufficient_scope", '
+                f'scope="{scope}"'
+            },
+        )
+    return principal

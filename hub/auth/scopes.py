@@ -1,0 +1,35 @@
+"""The scopes a credential can hold."""
+
+from __future__ import annotations
+
+SCOPES: dict[str, str] = {
+    "appointments:read": "Lecture des rendez-vous",
+    "appointments:write": "Création/modification des rendez-vous",
+    "customers:read": "Lecture des clients",
+    "customers:write": "Création/modification des clients",
+    "services:read": "Lecture des services",
+    "services:write": "Création/modification des services",
+    "teams:read": "Lecture des équipes et techniciens",
+    "teams:write": "Création/modification des équipes et techniciens",
+    "webhooks:manage": "Gestion des webhooks",
+    "integrations:manage": "Gestion des intégrations",
+}
+
+ALL_SCOPES = frozenset(SCOPES)
+
+
+def parse_scopes(text: str | None) -> frozenset[str]:
+    """Split a space- or comma-separated scope string into a set."""
+    if not text:
+        return frozenset()
+    return frozenset(s for s in text.replace(",", " ").split() if s)
+
+
+def unknown_scopes(scopes: frozenset[str]) -> list[str]:
+    """The scopes in `scopes` that do not exist, sorted."""
+    return sorted(scopes - ALL_SCOPES)
+
+
+def format_scopes(scopes: frozenset[str] | set[str]) -> str:
+    """Scopes as the space-separated string OAuth uses, in catalogue order."""
+    return " ".join(s for s in SCOPES if s in scopes)

@@ -1,0 +1,200 @@
+"""`ivalid`: serve, worker, db upgrade, accounts/clients/keys create, demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import click
+
+from hub.config import Settings
+
+
+def _out(as_json: bool, data: dict[str, Any], text: str) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False) if as_json else text)
+
+
+def _session() -> Any:
+    from hub.db import Database
+
+    settings = Settings.from_env()
+    return Database(settings.database_url).session()
+
+
+@click.group()
+def main() -> None:
+    """iValid Hub: the v2 API, the worker and administration commands."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int)
+@click.option("--dev", is_flag=True, help="Flask's development server (one process, threads).")
+def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
+    """Serve the API (gunicorn; --dev for Flask's server)."""
+    if dev:
+        from hub import create_app
+
+        create_app().run(host=host, port=port, threaded=True, use_reloader=False)
+        return
+    args = [
+        sys.executable, "-m", "gunicorn", "hub.wsgi:app",
+        "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
+        "--access-logfile", "-", "--graceful-timeout", "20",
+    ]
+    os.execv(sys.executable, args)
+
+
+@main.command()
+def worker() -> None:
+    """Run the background worker (event dispatch, reminders, syncs)."""
+    from scheduler.runner import run_worker
+
+    run_worker()
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def db_upgrade(revision: str, as_json: bool) -> None:
+    """Apply migrations up to REVISION."""
+    from hub.migrate import upgrade
+
+    url = Settings.from_env().database_url
+    upgrade(url, revision)
+    _out(as_json, {"status": "ok", "revision": revision}, f"database upgraded to {revision}")
+
+
+@main.group()
+def accounts() -> None:
+    """Accounts (companies)."""
+
+
+@accounts.command("create")
+@click.option("--name", required=True)
+@click.option("--timezone", default="Europe/Paris", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def accounts_create(name: str, timezone: str, as_json: bool) -> None:
+    """Create an account."""
+    from hub.services.credentials import CredentialError, create_account
+
+    with _session() as session:
+        try:
+            account = create_account(session, name, timezone)
+        except CredentialError as exc:
+            raise click.UsageError(str(exc)) from exc
+        _out(as_json, {"id": account.id, "name": account.name, "timezone": account.timezone},
+             f"account {account.id} ({account.name})")
+
+
+def _issue(kind: str, account: str, env: str, scopes: str | None, name: str, as_json: bool) -> None:
+    from hub.services.credentials import CredentialError, create_client, create_key
+
+    make = create_client if kind == "client" else create_key
+    with _session() as session:
+        try:
+            issued = make(session, account, env, scopes, name)
+        except CredentialError as exc:
+            raise click.UsageError(str(exc)) from exc
+    if kind == "client":
+        data = {"client_id": issued.id, "client_secret": issued.secret,
+                "environment": issued.environment, "scope": issued.scopes}
+        text = (f"client_id:     {issued.id}\nclient_secret: {issued.secret}\n"
+                f"environment:   {issued.environment}\nscope:         {issued.scopes}\n"
+                "(the secret is shown once: store it now)")
+    else:
+        data = {"id": issued.id, "api_key": issued.secret, "environment": issued.environment,
+                "scope": issued.scopes}
+        text = (f"api_key:     {issued.secret}\nenvironment: {issued.environment}\n"
+                f"scope:       {issued.scopes}\n(the key is shown once: store it now)")
+    _out(as_json, data, text)
+
+
+_ENV = click.Choice(["production", "sandbox"])
+
+
+@main.group()
+def clients() -> None:
+    """OAuth clients (client_credentials)."""
+
+
+@clients.command("create")
+@click.option("--account", required=True)
+@click.option("--env", type=_ENV, default="sandbox", show_default=True)
+@click.option("--scopes", default=None, help="Space- or comma-separated; default: all.")
+@click.option("--name", default="")
+@click.option("--json", "as_json", is_flag=True)
+def clients_create(account: str, env: str, scopes: str | None, name: str, as_json: bool) -> None:
+    """Create a client; prints client_id and client_secret once."""
+    _issue("client", account, env, scopes, name, as_json)
+
+
+@main.group()
+def keys() -> None:
+    """API keys."""
+
+
+@keys.command("create")
+@click.option("--account", required=True)
+@click.option("--env", type=_ENV, default="sandbox", show_default=True)
+@click.option("--scopes", default=None, help="Space- or comma-separated; default: all.")
+@click.option("--name", default="")
+@click.option("--json", "as_json", is_flag=True)
+def keys_create(account: str, env: str, scopes: str | None, name: str, as_json: bool) -> None:
+    """Create an API key; prints it once."""
+    _issue("key", account, env, scopes, name, as_json)
+
+
+@main.command()
+@click.option("--name", default="Démo Climatisation Paris", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def demo(name: str, as_json: bool) -> None:
+    """Create a sandbox account with the spec's example data, and its credentials."""
+    from hub.services import demo as demo_data
+    from hub.services.credentials import create_account, create_client, create_key
+
+    settings = Settings.from_env()
+    with _session() as session:
+        account = create_account(session, name)
+        ids = demo_data.seed(session, account.id, "sandbox")
+        client = create_client(session, account.id, "sandbox", None, "demo")
+        key = create_key(session, account.id, "sandbox", None, "demo")
+    base = settings.public_url.rstrip("/")
+    data = {
+        "account_id": account.id,
+        "environment": "sandbox",
+        "client_id": client.id,
+        "client_secret": client.secret,
+        "api_key": key.secret,
+        "scope": client.scopes,
+        "base_url": f"{base}/v2",
+        **ids,
+    }
+    token_call = (
+        f"curl -s -X POST {base}/oauth/token -H 'Content-Type: application/json' "
+        f"-d '{{\"grant_type\":\"client_credentials\",\"client_id\":\"{client.id}\","
+        f"\"client_secret\":\"{client.secret}\",\"scope\":\"appointments:read "
+        f"appointments:write customers:read\"}}'"
+    )
+    text = (
+        f"Sandbox account {account.id} ({name})\n"
+        f"  client_id:     {client.id}\n  client_secret: {client.secret}\n"
+        f"  api_key:       {key.secret}\n\n"
+        f"Get a token:\n  {token_call}\n\n"
+        f"First call:\n  curl -s {base}/v2/appointments -H 'Authorization: Bearer {key.secret}' "
+        f"-H 'Content-Type: application/json'\n"
+    )
+    _out(as_json, data, text)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,86 @@
+"""Settings from IVALID_* environment variables, with embedded defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+def _default_data_dir() -> Path:
+    return Path(os.environ.get("IVALID_DATA_DIR", Path.cwd() / "instance")).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the hub; read once at start-up, never from a request."""
+
+    data_dir: Path = field(default_factory=_default_data_dir)
+    database_url: str = ""
+    redis_url: str = ""
+    secret_key: str = ""
+    # Fernet keys, newest first, comma-separated: MultiFernet decrypts with any, encrypts with the first.
+    encryption_keys: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    rate_limit: str = "1000/minute"
+    max_body_bytes: int = 1024 * 1024
+    access_token_ttl: int = 3600
+    refresh_token_ttl: int = 30 * 24 * 3600
+    idempotency_ttl: int = 24 * 3600
+    webhook_allowlist: str = ""
+    smtp_url: str = ""
+    osrm_url: str = ""
+    sql_echo: bool = False
+
+    @classmethod
+    def from_env(cls, overrides: dict[str, Any] | None = None) -> Settings:
+        """Read IVALID_<NAME> for every field; `overrides` (tests) win over the environment."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"IVALID_{f.name.upper()}")
+            if raw is None:
+                continue
+            if f.type in ("int", int):
+                values[f.name] = int(raw)
+            elif f.type in ("bool", bool):
+                values[f.name] = raw.lower() in ("1", "true", "yes", "on")
+            elif f.name == "data_dir":
+                values[f.name] = Path(raw).resolve()
+            else:
+                values[f.name] = raw
+        values.update(overrides or {})
+        settings = cls(**values)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if not settings.database_url:
+            object.__setattr__(
+                settings, "database_url", f"sqlite:///{settings.data_dir / 'ivalid.db'}"
+            )
+        if not settings.secret_key:
+            object.__setattr__(settings, "secret_key", _persistent_secret(settings.data_dir))
+        return settings
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the embedded SQLite database is in use."""
+        return self.database_url.startswith("sqlite")
+
+
+def _persistent_secret(data_dir: Path) -> str:
+    """A random secret generated on first start and kept in the data directory."""
+    import secrets
+
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(48)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(value)
+    os.chmod(tmp, 0o600)
+    try:
+        os.link(tmp, path)  # atomic and first-writer-wins when several workers start at once
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text().strip()

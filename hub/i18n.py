@@ -1,0 +1,86 @@
+"""Error messages in French (the API's language) and English (`Accept-Language: en`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # code: (français, English)
+    "BAD_REQUEST": ("Requête invalide", "Bad request"),
+    "INVALID_JSON": ("Le corps de la requête n'est pas un JSON valide", "The request body is not valid JSON"),
+    "UNSUPPORTED_MEDIA_TYPE": (
+        "Le corps de la requête doit être envoyé en application/json",
+        "The request body must be sent as application/json",
+    ),
+    "PAYLOAD_TOO_LARGE": ("Le corps de la requête est trop volumineux", "The request body is too large"),
+    "UNAUTHENTICATED": (
+        "Authentification requise : envoyez un header Authorization: Bearer <token>",
+        "Authentication required: send an Authorization: Bearer <token> header",
+    ),
+    "INVALID_TOKEN": (
+        "Le token d'accès est invalide, expiré ou révoqué",
+        "The access token is invalid, expired or revoked",
+    ),
+    "INSUFFICIENT_SCOPE": (
+        "Le token n'a pas le scope requis pour cette opération",
+        "The token lacks the scope this operation requires",
+    ),
+    "FORBIDDEN": ("Accès refusé", "Access denied"),
+    "NOT_FOUND": ("Ressource non trouvée", "Resource not found"),
+    "ROUTE_NOT_FOUND": ("Cette route n'existe pas", "No such route"),
+    "METHOD_NOT_ALLOWED": ("Méthode HTTP non autorisée sur cette route", "HTTP method not allowed on this route"),
+    "NOT_ACCEPTABLE": ("Format de réponse non disponible", "Response format not available"),
+    "CONFLICT": ("Conflit", "Conflict"),
+    "SLOT_NOT_AVAILABLE": (
+        "Le créneau demandé n'est plus disponible",
+        "The requested slot is not available",
+    ),
+    "INVALID_STATUS_TRANSITION": (
+        "Transition de statut impossible : {from_status} → {to_status}",
+        "Invalid status transition: {from_status} → {to_status}",
+    ),
+    "SKILL_MISMATCH": (
+        "Le technicien n'a pas les compétences requises par le service",
+        "The technician lacks the skills the service requires",
+    ),
+    "UNKNOWN_POSTAL_CODE": (
+        "Code postal inconnu : impossible de situer l'adresse",
+        "Unknown postal code: the address cannot be located",
+    ),
+    "NO_TECHNICIAN_AVAILABLE": (
+        "Aucun technicien qualifié n'est disponible sur ce créneau",
+        "No qualified technician is available for this slot",
+    ),
+    "VALIDATION_ERROR": ("Données invalides", "Invalid data"),
+    "INVALID_REFERENCE": (
+        "Un objet référencé n'existe pas",
+        "A referenced object does not exist",
+    ),
+    "IDEMPOTENCY_KEY_REUSED": (
+        "Cette Idempotency-Key a déjà été utilisée avec un autre corps de requête",
+        "This Idempotency-Key was already used with another request body",
+    ),
+    "IDEMPOTENCY_IN_PROGRESS": (
+        "Une requête avec cette Idempotency-Key est encore en cours",
+        "A request with this Idempotency-Key is still in progress",
+    ),
+    "RATE_LIMIT_EXCEEDED": (
+        "Limite de requêtes dépassée, réessayez plus tard",
+        "Rate limit exceeded, retry later",
+    ),
+    "INTERNAL_ERROR": ("Erreur serveur", "Server error"),
+    "HTTP_ERROR": ("Erreur HTTP", "HTTP error"),
+    "SERVICE_UNAVAILABLE": ("Service temporairement indisponible", "Service temporarily unavailable"),
+}
+
+
+def message(code: str, lang: str = "fr", **args: Any) -> str:
+    """The message for `code` in `lang` (fr or en), formatted with `args` when given."""
+    fr, en = MESSAGES.get(code, (code, code))
+    text = en if lang == "en" else fr
+    if args:
+        try:
+            return text.format(**args)
+        except (KeyError, IndexError):
+            return text
+    return text

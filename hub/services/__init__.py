@@ -1,0 +1,1 @@
+"""Domain operations: each runs in one transaction and records its events."""

@@ -1,0 +1,248 @@
+"""Appointment operations: booking, changes, the status machine, listing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub import representations as rep
+from hub.auth.guard import Principal
+from hub.db import transaction
+from hub.errors import ApiError
+from hub.ids import new_id
+from hub.models import Appointment, Customer, Service, Technician
+from hub.schemas.appointments import (
+    AppointmentCreate,
+    AppointmentQuery,
+    AppointmentUpdate,
+    Location,
+    Reschedule,
+)
+from hub.services import booking, events
+from hub.services.tenancy import get_owned, get_reference, paginate, scoped
+from hub.services.teams import account_zone
+from hub.timeutil import parse_datetime, utcnow
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "pending": frozenset({"confirmed", "cancelled"}),
+    "confirmed": frozenset({"completed", "cancelled"}),
+    "completed": frozenset(),
+    "cancelled": frozenset(),
+}
+STATUS_EVENTS = {
+    "confirmed": "appointment.confirmed",
+    "completed": "appointment.completed",
+    "cancelled": "appointment.cancelled",
+}
+
+
+def _place(a: Appointment, location: Location | None, customer: Customer) -> None:
+    """Where: the body's location, else the customer's address."""
+    if location is not None:
+        a.address, a.city, a.postal_code = location.address, location.city, location.postal_code
+        coords = location.coordinates
+        a.lat, a.lng = (coords.lat, coords.lng) if coords else (None, None)
+    elif a.postal_code is None and customer.address:
+        addr = customer.address
+        a.address, a.city = addr.get("street"), addr.get("city")
+        a.postal_code = addr.get("postal_code")
+        a.lat = a.lng = None
+    if a.postal_code and (a.lat is None or a.lng is None):
+        from hub.services.geo import locate
+
+        point = locate(a.postal_code)
+        if point is not None:
+            a.lat, a.lng = point
+
+
+def _set_time(a: Appointment, start: datetime, duration: int, service: Service) -> None:
+    a.scheduled_at = start
+    a.duration = duration
+    a.ends_at = start + timedelta(minutes=duration)
+    a.buffer_before, a.buffer_after = service.buffer_before, service.buffer_after
+    a.block_start = start - timedelta(minutes=service.buffer_before)
+    a.block_end = a.ends_at + timedelta(minutes=service.buffer_after)
+
+
+def _book(session: Session, p: Principal, a: Appointment, technician_id: str | None) -> None:
+    """Run the booking rules for `a` as it now stands and set its technician."""
+    if technician_id is not None:
+        get_reference(session, Technician, technician_id, p, "technician_id")
+    req = booking.Request(
+        service=a.service,
+        start=a.scheduled_at,
+        duration=a.duration,
+        postal_code=a.postal_code,
+        lat=a.lat,
+        lng=a.lng,
+        technician_id=technician_id,
+        ignore_appointment_id=a.id,
+    )
+    a.technician_id = booking.assign(session, p, req)
+
+
+def _transition(a: Appointment, to_status: str) -> None:
+    if to_status == a.status:
+        return
+    if to_status not in TRANSITIONS[a.status]:
+        raise ApiError(
+            409,
+            "INVALID_STATUS_TRANSITION",
+            {"from": a.status, "to": to_status, "allowed": sorted(TRANSITIONS[a.status])},
+            from_status=a.status,
+            to_status=to_status,
+        )
+    now = utcnow()
+    a.status = to_status
+    if to_status == "confirmed":
+        a.confirmed_at = now
+    elif to_status == "completed":
+        a.completed_at = now
+    elif to_status == "cancelled":
+        a.cancelled_at = now
+
+
+def _emit(session: Session, p: Principal, a: Appointment, event_type: str) -> None:
+    session.flush()
+    session.refresh(a)
+    events.record(session, p.account_id, p.environment, event_type, rep.appointment_event(a))
+
+
+def create(session: Session, p: Principal, body: AppointmentCreate, source: str = "api") -> dict[str, Any]:
+    """Book an appointment (the scheduling rules decide) and record `appointment.created`."""
+    with transaction(session):
+        customer = get_reference(session, Customer, body.customer_id, p, "customer_id")
+        service = get_reference(session, Service, body.service_id, p, "service_id")
+        a = Appointment(
+            id=new_id("apt"),
+            account_id=p.account_id,
+            environment=p.environment,
+            customer_id=customer.id,
+            service_id=service.id,
+            status=body.status,
+            notes=body.notes,
+            notify_customer=body.notify_customer,
+            reminder_sms=body.reminder_sms,
+            reminder_email=body.reminder_email,
+            source=source,
+        )
+        a.customer, a.service = customer, service
+        if body.status == "confirmed":
+            a.confirmed_at = utcnow()
+        _place(a, body.location, customer)
+        _set_time(a, body.scheduled_at, body.duration or service.duration, service)
+        _book(session, p, a, body.technician_id)
+        session.add(a)
+        _emit(session, p, a, "appointment.created")
+        return rep.appointment(a)
+
+
+def update(session: Session, p: Principal, appointment_id: str, body: AppointmentUpdate) -> dict[str, Any]:
+    """Change the fields sent; time, place or technician changes go through the booking rules."""
+    with transaction(session):
+        a = get_owned(session, Appointment, appointment_id, p, for_update=True)
+        fields = body.model_dump(exclude_unset=True)
+        new_status = fields.pop("status", None)
+        if a.status in ("completed", "cancelled") and fields:
+            raise ApiError(
+                409, "INVALID_STATUS_TRANSITION",
+                {"from": a.status, "to": a.status, "reason": "final_status"},
+                from_status=a.status, to_status=a.status,
+            )
+        rebook = False
+        if fields.get("customer_id"):
+            a.customer = get_reference(session, Customer, fields["customer_id"], p, "customer_id")
+        if fields.get("service_id") and fields["service_id"] != a.service_id:
+            a.service = get_reference(session, Service, fields["service_id"], p, "service_id")
+            rebook = True
+        if "location" in fields and body.location is not None:
+            _place(a, body.location, a.customer)
+            rebook = True
+        start = body.scheduled_at if body.scheduled_at is not None else a.scheduled_at
+        duration = body.duration if body.duration is not None else (
+            a.service.duration if "service_id" in fields else a.duration)
+        if start != a.scheduled_at or duration != a.duration or rebook:
+            _set_time(a, start, duration, a.service)
+            rebook = True
+        technician_id = a.technician_id
+        if fields.get("technician_id") and fields["technician_id"] != a.technician_id:
+            technician_id = fields["technician_id"]
+            rebook = True
+        for name in ("notify_customer", "reminder_sms", "reminder_email"):
+            if fields.get(name) is not None:
+                setattr(a, name, fields[name])
+        if "notes" in fields:
+            a.notes = fields["notes"]
+        if rebook and a.status in ("pending", "confirmed"):
+            _book(session, p, a, technician_id)
+            a.reminder_sent_at = None
+        changed = session.is_modified(a) or rebook
+        if new_status is not None and new_status != a.status:
+            _transition(a, new_status)
+            _emit(session, p, a, STATUS_EVENTS.get(new_status, "appointment.updated"))
+        elif changed:
+            _emit(session, p, a, "appointment.updated")
+        return rep.appointment(a)
+
+
+def reschedule(session: Session, p: Principal, appointment_id: str, body: Reschedule) -> dict[str, Any]:
+    """Move an appointment (and maybe change its technician) under the booking rules."""
+    return update(
+        session,
+        p,
+        appointment_id,
+        AppointmentUpdate.model_validate(body.model_dump(exclude_unset=True)),
+    )
+
+
+def set_status(session: Session, p: Principal, appointment_id: str, to_status: str) -> dict[str, Any]:
+    """confirm / complete / cancel, following the status machine."""
+    with transaction(session):
+        a = get_owned(session, Appointment, appointment_id, p, for_update=True)
+        if a.status == to_status:
+            return rep.appointment(a)  # idempotent: confirming twice is not an error
+        _transition(a, to_status)
+        if to_status == "confirmed" and a.technician_id:
+            # A confirmation re-checks the slot: busy periods may have appeared since booking.
+            _book(session, p, a, a.technician_id)
+        _emit(session, p, a, STATUS_EVENTS[to_status])
+        return rep.appointment(a)
+
+
+def get(session: Session, p: Principal, appointment_id: str) -> dict[str, Any]:
+    """One appointment."""
+    return rep.appointment(get_owned(session, Appointment, appointment_id, p))
+
+
+def _bound(session: Session, p: Principal, text: str, end: bool) -> datetime:
+    """A filter bound: a date is a whole local day of the account (date_to includes it)."""
+    if len(text.strip()) == 10:
+        from hub.services.teams import local_day_bounds, parse_day
+
+        tz = account_zone(session, p)
+        start, stop = local_day_bounds(parse_day(text.strip(), tz), tz)
+        return stop if end else start
+    return parse_datetime(text)
+
+
+def list_(session: Session, p: Principal, q: AppointmentQuery) -> dict[str, Any]:
+    """A page of appointments with the spec's filters, in time order."""
+    stmt = scoped(select(Appointment), Appointment, p)
+    if q.status:
+        stmt = stmt.where(Appointment.status == q.status)
+    if q.technician_id:
+        stmt = stmt.where(Appointment.technician_id == q.technician_id)
+    if q.customer_id:
+        stmt = stmt.where(Appointment.customer_id == q.customer_id)
+    if q.postal_code:
+        stmt = stmt.where(Appointment.postal_code == q.postal_code)
+    if q.date_from:
+        stmt = stmt.where(Appointment.scheduled_at >= _bound(session, p, q.date_from, False))
+    if q.date_to:
+        stmt = stmt.where(Appointment.scheduled_at < _bound(session, p, q.date_to, True))
+    stmt = stmt.order_by(Appointment.scheduled_at, Appointment.id)
+    items, meta = paginate(session, stmt, q.page, q.per_page)
+    return {"data": [rep.appointment(a) for a in items], "meta": meta}

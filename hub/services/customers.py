@@ -1,0 +1,121 @@
+"""Customer operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from hub import representations as rep
+from hub.auth.guard import Principal
+from hub.db import transaction
+from hub.ids import new_id
+from hub.models import Appointment, Customer
+from hub.schemas.appointments import AppointmentQuery
+from hub.schemas.customers import CustomerCreate, CustomerQuery, CustomerUpdate
+from hub.services import events
+from hub.services.tenancy import get_owned, paginate, scoped
+
+
+def _dump(value: Any) -> Any:
+    return value.model_dump(mode="json") if value is not None else None
+
+
+def create(session: Session, p: Principal, body: CustomerCreate) -> dict[str, Any]:
+    """Create a customer and record `customer.created`."""
+    with transaction(session):
+        c = Customer(
+            id=new_id("cust"),
+            account_id=p.account_id,
+            environment=p.environment,
+            first_name=body.first_name,
+            last_name=body.last_name,
+            email=str(body.email).lower() if body.email else None,
+            phone=body.phone,
+            address=_dump(body.address),
+            preferences=_dump(body.preferences),
+            tags=list(dict.fromkeys(body.tags)),
+            custom_fields=dict(body.custom_fields),
+        )
+        session.add(c)
+        session.flush()
+        events.record(session, p.account_id, p.environment, "customer.created", rep.customer_event(c))
+        return rep.customer(c)
+
+
+def update(session: Session, p: Principal, customer_id: str, body: CustomerUpdate) -> dict[str, Any]:
+    """Change the fields sent and record `customer.updated` if anything changed."""
+    with transaction(session):
+        c = get_owned(session, Customer, customer_id, p, for_update=True)
+        changes = body.model_dump(exclude_unset=True, mode="json")
+        if "email" in changes and changes["email"]:
+            changes["email"] = changes["email"].lower()
+        if "tags" in changes and changes["tags"] is not None:
+            changes["tags"] = list(dict.fromkeys(changes["tags"]))
+        changed = False
+        for field, value in changes.items():
+            if field in ("first_name", "last_name", "tags", "custom_fields") and value is None:
+                continue  # required fields cannot be blanked by a null
+            if getattr(c, field) != value:
+                setattr(c, field, value)
+                changed = True
+        if changed:
+            session.flush()
+            events.record(
+                session, p.account_id, p.environment, "customer.updated", rep.customer_event(c)
+            )
+        return rep.customer(c)
+
+
+def get(session: Session, p: Principal, customer_id: str) -> dict[str, Any]:
+    """One customer."""
+    return rep.customer(get_owned(session, Customer, customer_id, p))
+
+
+def list_(session: Session, p: Principal, q: CustomerQuery) -> dict[str, Any]:
+    """A page of customers, filtered by email, tag or free text."""
+    stmt = scoped(select(Customer), Customer, p)
+    if q.email:
+        stmt = stmt.where(Customer.email == q.email.lower())
+    if q.q:
+        like = f"%{q.q.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Customer.first_name).like(like),
+                func.lower(Customer.last_name).like(like),
+                func.lower(Customer.email).like(like),
+                Customer.phone.like(like),
+            )
+        )
+    stmt = stmt.order_by(Customer.created_at.desc(), Customer.id)
+    if q.tag:
+        # Tags live in a JSON list: filter in Python over the tenant's matches, portable on
+        # SQLite and PostgreSQL alike (customer lists are small next to appointments).
+        rows = [c for c in session.scalars(stmt) if q.tag in (c.tags or [])]
+        total = len(rows)
+        start = (q.page - 1) * q.per_page
+        page_rows = rows[start : start + q.per_page]
+        meta = {
+            "total": total,
+            "page": q.page,
+            "per_page": q.per_page,
+            "total_pages": -(-total // q.per_page) if total else 0,
+        }
+        return {"data": [rep.customer(c) for c in page_rows], "meta": meta}
+    items, meta = paginate(session, stmt, q.page, q.per_page)
+    return {"data": [rep.customer(c) for c in items], "meta": meta}
+
+
+def appointments(
+    session: Session, p: Principal, customer_id: str, q: AppointmentQuery
+) -> dict[str, Any]:
+    """A page of one customer's appointments (the appointment filters apply)."""
+    from hub.services import appointments as appts
+
+    get_owned(session, Customer, customer_id, p)
+    q = q.model_copy(update={"customer_id": customer_id})
+    return appts.list_(session, p, q)
+
+
+__all__ = ["Appointment", "appointments", "create", "get", "list_", "update"]

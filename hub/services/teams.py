@@ -1,0 +1,195 @@
+"""Team and technician operations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub import representations as rep
+from hub.auth.guard import Principal
+from hub.db import transaction
+from hub.errors import ApiError
+from hub.ids import new_id
+from hub.models import Account, Appointment, Team, Technician
+from hub.models.appointment import ACTIVE_STATUSES
+from hub.schemas.teams import (
+    TeamCreate,
+    TeamUpdate,
+    TechnicianCreate,
+    TechnicianQuery,
+    TechnicianUpdate,
+)
+from hub.schemas.common import PageQuery
+from hub.services.tenancy import get_owned, get_reference, paginate, scoped
+
+
+def _team_rep(session: Session, t: Team) -> dict[str, Any]:
+    ids = list(
+        session.scalars(
+            select(Technician.id).where(Technician.team_id == t.id).order_by(Technician.name)
+        )
+    )
+    return rep.team(t, ids)
+
+
+def create_team(session: Session, p: Principal, body: TeamCreate) -> dict[str, Any]:
+    """Create a team."""
+    with transaction(session):
+        t = Team(id=new_id("team"), account_id=p.account_id, environment=p.environment,
+                 **body.model_dump())
+        session.add(t)
+        session.flush()
+        return _team_rep(session, t)
+
+
+def update_team(session: Session, p: Principal, team_id: str, body: TeamUpdate) -> dict[str, Any]:
+    """Rename or describe a team."""
+    with transaction(session):
+        t = get_owned(session, Team, team_id, p, for_update=True)
+        for field, value in body.model_dump(exclude_unset=True).items():
+            if value is None and field == "name":
+                continue
+            setattr(t, field, value)
+        session.flush()
+        return _team_rep(session, t)
+
+
+def get_team(session: Session, p: Principal, team_id: str) -> dict[str, Any]:
+    """One team."""
+    return _team_rep(session, get_owned(session, Team, team_id, p))
+
+
+def list_teams(session: Session, p: Principal, q: PageQuery) -> dict[str, Any]:
+    """A page of teams."""
+    stmt = scoped(select(Team), Team, p).order_by(Team.name, Team.id)
+    items, meta = paginate(session, stmt, q.page, q.per_page)
+    return {"data": [_team_rep(session, t) for t in items], "meta": meta}
+
+
+def _apply_technician(t: Technician, fields: dict[str, Any]) -> None:
+    for field, value in fields.items():
+        if field in ("current_location", "start_location"):
+            prefix = "current" if field == "current_location" else "start"
+            setattr(t, f"{prefix}_lat", value["lat"] if value else None)
+            setattr(t, f"{prefix}_lng", value["lng"] if value else None)
+        elif field == "working_hours":
+            setattr(t, field, {k: v for k, v in (value or {}).items() if v is not None})
+        elif field in ("skills", "zones"):
+            setattr(t, field, list(dict.fromkeys(value or [])))
+        elif field == "name" and value is None:
+            continue
+        else:
+            setattr(t, field, value)
+
+
+def create_technician(session: Session, p: Principal, body: TechnicianCreate) -> dict[str, Any]:
+    """Create a technician."""
+    with transaction(session):
+        if body.team_id:
+            get_reference(session, Team, body.team_id, p, "team_id")
+        t = Technician(id=new_id("tech"), account_id=p.account_id, environment=p.environment)
+        _apply_technician(t, body.model_dump(mode="json"))
+        if t.email:
+            t.email = t.email.lower()
+        session.add(t)
+        session.flush()
+        return rep.technician(t)
+
+
+def update_technician(
+    session: Session, p: Principal, technician_id: str, body: TechnicianUpdate
+) -> dict[str, Any]:
+    """Change the fields sent (future bookings are checked against the new rules)."""
+    with transaction(session):
+        t = get_owned(session, Technician, technician_id, p, for_update=True)
+        fields = body.model_dump(exclude_unset=True, mode="json")
+        if fields.get("team_id"):
+            get_reference(session, Team, fields["team_id"], p, "team_id")
+        _apply_technician(t, fields)
+        session.flush()
+        return rep.technician(t)
+
+
+def get_technician(session: Session, p: Principal, technician_id: str) -> dict[str, Any]:
+    """One technician."""
+    return rep.technician(get_owned(session, Technician, technician_id, p))
+
+
+def list_technicians(session: Session, p: Principal, q: TechnicianQuery) -> dict[str, Any]:
+    """A page of technicians, filtered by team, skill or zone."""
+    stmt = scoped(select(Technician), Technician, p).order_by(Technician.name, Technician.id)
+    if q.team_id:
+        stmt = stmt.where(Technician.team_id == q.team_id)
+    if q.skill or q.zone:
+        rows = [
+            t
+            for t in session.scalars(stmt)
+            if (not q.skill or q.skill in (t.skills or []))
+            and (not q.zone or _in_zone(q.zone, t.zones or []))
+        ]
+        start = (q.page - 1) * q.per_page
+        total = len(rows)
+        meta = {"total": total, "page": q.page, "per_page": q.per_page,
+                "total_pages": -(-total // q.per_page) if total else 0}
+        return {"data": [rep.technician(t) for t in rows[start : start + q.per_page]], "meta": meta}
+    items, meta = paginate(session, stmt, q.page, q.per_page)
+    return {"data": [rep.technician(t) for t in items], "meta": meta}
+
+
+def _in_zone(postal_code: str, zones: list[str]) -> bool:
+    return any(
+        z == postal_code or (z.endswith("*") and postal_code.startswith(z[:-1])) for z in zones
+    )
+
+
+def account_zone(session: Session, p: Principal) -> ZoneInfo:
+    """The account's time zone (Europe/Paris by default)."""
+    account = session.get(Account, p.account_id)
+    return ZoneInfo(account.timezone if account else "Europe/Paris")
+
+
+def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants where a local day starts and ends (23 or 25 hours on DST days)."""
+    start = datetime.combine(day, time.min, tz)
+    end = datetime.combine(day + timedelta(days=1), time.min, tz)
+    return start, end
+
+
+def parse_day(text: str | None, tz: ZoneInfo) -> date:
+    """A YYYY-MM-DD date, or today in the account's zone."""
+    if not text:
+        return datetime.now(tz).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ApiError(422, "VALIDATION_ERROR", {"errors": [
+            {"field": "date", "reason": "date_parsing", "message": str(exc)}]}) from exc
+
+
+def schedule(session: Session, p: Principal, technician_id: str, day_text: str | None) -> dict[str, Any]:
+    """One technician's day: his active appointments in time order."""
+    t = get_owned(session, Technician, technician_id, p)
+    tz = account_zone(session, p)
+    day = parse_day(day_text, tz)
+    start, end = local_day_bounds(day, tz)
+    rows = session.scalars(
+        select(Appointment)
+        .where(
+            Appointment.technician_id == t.id,
+            Appointment.status.in_(ACTIVE_STATUSES + ("completed",)),
+            Appointment.scheduled_at < end,
+            Appointment.ends_at > start,
+        )
+        .order_by(Appointment.scheduled_at)
+    ).unique()
+    return {
+        "technician": {"id": t.id, "name": t.name},
+        "date": day.isoformat(),
+        "timezone": tz.key,
+        "working_hours": (t.working_hours or {}).get(day.strftime("%A").lower()),
+        "appointments": [rep.appointment(a) for a in rows],
+    }

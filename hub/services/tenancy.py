@@ -1,0 +1,68 @@
+"""Tenant scoping: every query is filtered by the caller's account and environment."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from hub.auth.guard import Principal
+from hub.errors import ApiError, NotFound
+
+T = TypeVar("T")
+
+RESOURCE_NAMES = {
+    "Customer": "customer",
+    "Service": "service",
+    "Team": "team",
+    "Technician": "technician",
+    "Appointment": "appointment",
+}
+
+
+def scoped(stmt: Select[Any], model: Any, p: Principal) -> Select[Any]:
+    """`stmt` restricted to the caller's account and environment."""
+    return stmt.where(model.account_id == p.account_id, model.environment == p.environment)
+
+
+def get_owned(
+    session: Session, model: type[T], object_id: str, p: Principal, *, for_update: bool = False
+) -> T:
+    """The caller's object with this id; another tenant's, or none, is 404 NOT_FOUND."""
+    obj = session.get(model, object_id, with_for_update=for_update)
+    if (
+        obj is None
+        or getattr(obj, "account_id", None) != p.account_id
+        or getattr(obj, "environment", None) != p.environment
+    ):
+        raise NotFound(RESOURCE_NAMES.get(model.__name__, model.__name__.lower()), object_id)
+    return obj
+
+
+def get_reference(session: Session, model: type[T], object_id: str, p: Principal, field: str) -> T:
+    """A referenced object of the caller's (e.g. a body's `customer_id`): 422 if it is not one."""
+    try:
+        return get_owned(session, model, object_id, p)
+    except NotFound as exc:
+        raise ApiError(
+            422,
+            "INVALID_REFERENCE",
+            {"errors": [{"field": field, "reason": "not_found", "message": f"{object_id} not found"}]},
+        ) from exc
+
+
+def paginate(
+    session: Session, stmt: Select[Any], page: int, per_page: int
+) -> tuple[list[Any], dict[str, int]]:
+    """One page of `stmt` and the spec's `meta` {total, page, per_page, total_pages}."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
+    meta = {
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "total_pages": math.ceil(total / per_page) if total else 0,
+    }
+    return items, meta
