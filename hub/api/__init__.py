@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+
 from flask import Flask
+
+# Every module here defines `bp`; importing one registers its routes in routing.ENDPOINTS.
+BLUEPRINT_MODULES = (
+    "oauth",
+    "health",
+    "docs",
+    "customers",
+    "services",
+    "teams",
+    "appointments",
+)
+
+
+def blueprint_modules() -> list[ModuleType]:
+    """Import (once) and return every blueprint module of the API."""
+    return [importlib.import_module(f"hub.api.{name}") for name in BLUEPRINT_MODULES]
 
 
 def register_api(app: Flask) -> None:
     """Register every blueprint of the API, the OAuth endpoints and the docs."""
-    from hub.api import (
-        appointments,
-        customers,
-        docs,
-        health,
-        oauth,
-        services,
-        teams,
-    )
-
-    for module in (oauth, health, docs, customers, services, teams, appointments):
+    for module in blueprint_modules():
         app.register_blueprint(module.bp)

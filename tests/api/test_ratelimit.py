@@ -1,0 +1,79 @@
+"""1000 requests/minute per credential; 429 in the API's format; shared through Redis."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from flask.testing import FlaskClient
+
+from tests.support import LiveServer, Tenant, make_tenant
+
+
+@pytest.fixture()
+def limited_app(base_config: dict[str, Any]):
+    from hub import create_app
+
+    app = create_app({**base_config, "rate_limit": "3/minute", "redis_url": ""})
+    yield app
+
+
+def test_headers_and_429(limited_app, tenant: Tenant) -> None:
+    client: FlaskClient = limited_app.test_client()
+    auth = {"Authorization": f"Bearer {tenant.api_key}"}
+    seen = []
+    for _ in range(3):
+        resp = client.get("/v2/customers", headers=auth)
+        assert resp.status_code == 200
+        assert resp.headers["X-RateLimit-Limit"] == "3"
+        assert "X-RateLimit-Reset" in resp.headers and "Retry-After" not in resp.headers
+        seen.append(int(resp.headers["X-RateLimit-Remaining"]))
+    assert seen == [2, 1, 0]
+    resp = client.get("/v2/customers", headers=auth)
+    assert resp.status_code == 429
+    assert resp.json["error"]["code"] == "RATE_LIMIT_EXCEEDED"
+    assert 0 < int(resp.headers["Retry-After"]) <= 60
+    # Another credential has its own budget.
+    other = make_tenant(limited_app, "Other", seed=False)
+    ok = client.get("/v2/customers", headers={"Authorization": f"Bearer {other.api_key}"})
+    assert ok.status_code == 200
+
+
+def test_bad_tokens_do_not_spend_a_budget(limited_app, tenant: Tenant) -> None:
+    client = limited_app.test_client()
+    for _ in range(5):
+        assert client.get("/v2/customers",
+                          headers={"Authorization": "Bearer ivk_test_bad"}).status_code == 401
+    ok = client.get("/v2/customers", headers={"Authorization": f"Bearer {tenant.api_key}"})
+    assert ok.status_code == 200
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not os.environ.get("IVALID_TEST_REDIS_URL"),
+                    reason="needs IVALID_TEST_REDIS_URL (CI runs it against the local Redis)")
+def test_two_processes_share_one_budget_through_redis(base_config: dict[str, Any],
+                                                      tenant: Tenant, data_dir: Path) -> None:
+    redis_url = os.environ["IVALID_TEST_REDIS_URL"]
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    env = {
+        "IVALID_DATABASE_URL": base_config["database_url"],
+        "IVALID_DATA_DIR": str(data_dir),
+        "IVALID_REDIS_URL": redis_url,
+        "IVALID_RATE_LIMIT": "5/minute",
+        "IVALID_SECRET_KEY": uuid.uuid4().hex,
+    }
+    servers = [LiveServer(env, dev=True), LiveServer(env, dev=True)]
+    try:
+        auth = {"Authorization": f"Bearer {tenant.api_key}"}
+        codes = [requests.get(f"{servers[i % 2].url}/v2/customers", headers=auth, timeout=10)
+                 .status_code for i in range(8)]
+    finally:
+        for s in servers:
+            s.stop()
+    assert codes == [200] * 5 + [429] * 3

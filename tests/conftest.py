@@ -1,0 +1,95 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL from IVALID_TEST_DATABASE_URL),
+the app, its test client, tenants with credentials, and a live server process."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from tests.support import Api, Tenant, make_tenant, truncate_all
+
+PG_URL = os.environ.get("IVALID_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("IVALID_TEST_REDIS_URL", "")
+
+
+def reset_postgres(url: str) -> None:
+    """Drop and recreate the public schema (the test database belongs to the suite)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("ivalid-data")
+
+
+@pytest.fixture(scope="session")
+def database_url(data_dir: Path) -> str:
+    """A freshly migrated database for the whole session."""
+    from hub.migrate import upgrade
+
+    if PG_URL:
+        reset_postgres(PG_URL)
+        url = PG_URL
+    else:
+        url = f"sqlite:///{data_dir / 'test.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def base_config(database_url: str, data_dir: Path) -> dict[str, Any]:
+    return {
+        "database_url": database_url,
+        "data_dir": data_dir,
+        "rate_limit": "100000/minute",
+        "public_url": "http://127.0.0.1:8000",
+        "encryption_keys": "",
+    }
+
+
+@pytest.fixture(scope="session")
+def session_app(base_config: dict[str, Any]) -> Flask:
+    from hub import create_app
+
+    return create_app(dict(base_config))
+
+
+@pytest.fixture()
+def app(session_app: Flask) -> Iterator[Flask]:
+    """The app, with every table emptied after the test (signing keys kept)."""
+    yield session_app
+    truncate_all(session_app)
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def tenant(app: Flask) -> Tenant:
+    """A sandbox account with the demo data and an API key holding every scope."""
+    return make_tenant(app, "Tenant A")
+
+
+@pytest.fixture()
+def other_tenant(app: Flask) -> Tenant:
+    """A second account: its objects must be invisible to `tenant`."""
+    return make_tenant(app, "Tenant B")
+
+
+@pytest.fixture()
+def api(client: FlaskClient, tenant: Tenant) -> Api:
+    """`tenant`'s API through the test client."""
+    return Api(client, tenant.api_key)
