@@ -26,6 +26,8 @@ class Settings:
     rate_limit: str = "1000/minute"
     max_body_bytes: int = 1024 * 1024
     access_token_ttl: int = 3600
+    # How long a process may trust a credential look-up; revocations elsewhere show within it.
+    credential_cache_seconds: int = 5
     refresh_token_ttl: int = 30 * 24 * 3600
     idempotency_ttl: int = 24 * 3600
     webhook_allowlist: str = ""

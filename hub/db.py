@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
@@ -65,7 +64,8 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             url,
             echo=echo,
             connect_args={"timeout": 30, "check_same_thread": False},
-            poolclass=NullPool if ":memory:" not in url else None,
+            pool_size=10,
+            max_overflow=20,
         )
 
         @event.listens_for(engine, "connect")

@@ -84,35 +84,64 @@ def team(t: Team, technician_ids: list[str]) -> dict[str, Any]:
 def appointment(a: Appointment) -> dict[str, Any]:
     """An appointment, exactly as the spec's response (with a few additions)."""
     c, s, t = a.customer, a.service, a.technician
+    flat = {name: getattr(a, name) for name in APPOINTMENT_COLUMNS}
+    flat.update(
+        customer_first_name=c.first_name, customer_last_name=c.last_name,
+        customer_email=c.email, customer_phone=c.phone, service_name=s.name,
+        service_duration=s.duration, service_price=s.price,
+        technician_name=t.name if t is not None else None,
+    )
+    return appointment_from_row(flat)
+
+
+# The appointment columns a representation needs; list queries select exactly these (plus the
+# joined names below) so the hot path builds dicts from rows without loading ORM objects.
+APPOINTMENT_COLUMNS = (
+    "id", "customer_id", "service_id", "technician_id", "scheduled_at", "ends_at", "duration",
+    "status", "address", "city", "postal_code", "lat", "lng", "notes", "notify_customer",
+    "reminder_sms", "reminder_email", "created_at", "updated_at",
+)
+
+
+def appointment_from_row(r: Any) -> dict[str, Any]:
+    """An appointment from a flat mapping of its columns and its joined names."""
     location = None
-    if a.postal_code or a.address or a.city:
+    if r["postal_code"] or r["address"] or r["city"]:
         location = {
-            "address": a.address,
-            "city": a.city,
-            "postal_code": a.postal_code,
-            "coordinates": _point(a.lat, a.lng),
+            "address": r["address"],
+            "city": r["city"],
+            "postal_code": r["postal_code"],
+            "coordinates": _point(r["lat"], r["lng"]),
         }
+    first, last = r["customer_first_name"], r["customer_last_name"]
     return {
-        "id": a.id,
-        "customer": {"id": c.id, "name": c.name, "email": c.email, "phone": c.phone},
-        "service": {
-            "id": s.id,
-            "name": s.name,
-            "duration": s.duration,
-            "price": float(s.price),
+        "id": r["id"],
+        "customer": {
+            "id": r["customer_id"],
+            "name": f"{first} {last}".strip(),
+            "email": r["customer_email"],
+            "phone": r["customer_phone"],
         },
-        "technician": {"id": t.id, "name": t.name} if t is not None else None,
-        "scheduled_at": iso(a.scheduled_at),
-        "ends_at": iso(a.ends_at),
-        "duration": a.duration,
-        "status": a.status,
+        "service": {
+            "id": r["service_id"],
+            "name": r["service_name"],
+            "duration": r["service_duration"],
+            "price": float(r["service_price"]),
+        },
+        "technician": {"id": r["technician_id"], "name": r["technician_name"]}
+        if r["technician_id"] is not None
+        else None,
+        "scheduled_at": iso(r["scheduled_at"]),
+        "ends_at": iso(r["ends_at"]),
+        "duration": r["duration"],
+        "status": r["status"],
         "location": location,
-        "notes": a.notes,
-        "notify_customer": a.notify_customer,
-        "reminder_sms": a.reminder_sms,
-        "reminder_email": a.reminder_email,
-        "created_at": iso(a.created_at),
-        "updated_at": iso(a.updated_at),
+        "notes": r["notes"],
+        "notify_customer": r["notify_customer"],
+        "reminder_sms": r["reminder_sms"],
+        "reminder_email": r["reminder_email"],
+        "created_at": iso(r["created_at"]),
+        "updated_at": iso(r["updated_at"]),
     }
 
 

@@ -11,6 +11,7 @@ from joserfc.jws import extract_compact
 from joserfc.jwt import JWTClaimsRegistry
 from sqlalchemy import select
 
+from hub.auth.cache import TTLCache
 from hub.auth.keys import KeyStore
 from hub.auth.scopes import parse_scopes
 from hub.auth.secrets import hash_secret
@@ -58,12 +59,29 @@ def authenticate() -> Principal:
     return principal
 
 
+def _cache() -> TTLCache[Principal]:
+    return current_app.extensions["ivalid_credential_cache"]  # type: ignore[no-any-return]
+
+
 def _from_api_key(key: str) -> Principal:
-    with get_db().session() as session:
-        row = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_secret(key))).first()
-        if row is None or row.revoked:
-            raise _unauthenticated("INVALID_TOKEN", "unknown or revoked API key")
-        return Principal(row.account_id, row.environment, parse_scopes(row.scopes), f"key:{row.id}")
+    digest = hash_secret(key)
+    cached = _cache().get(digest)
+    if cached is not None:
+        return cached
+    # Core, not ORM: this runs on every request and needs four columns.
+    with get_db().engine.connect() as conn:
+        row = conn.execute(
+            select(ApiKey.id, ApiKey.account_id, ApiKey.environment, ApiKey.scopes).where(
+                ApiKey.key_hash == digest, ApiKey.revoked.is_(False)
+            )
+        ).first()
+    if row is None:
+        raise _unauthenticated("INVALID_TOKEN", "unknown or revoked API key")
+    principal = Principal(
+        row.account_id, row.environment, parse_scopes(row.scopes), f"key:{row.id}"
+    )
+    _cache().put(digest, principal)
+    return principal
 
 
 def _from_access_token(token: str) -> Principal:
@@ -89,20 +107,27 @@ def _from_access_token(token: str) -> Principal:
     except (JoseError, ValueError, TypeError) as exc:
         raise _unauthenticated("INVALID_TOKEN", "invalid or expired token") from exc
     claims = decoded.claims
-    with get_db().session() as session:
-        row = session.execute(
-            select(OAuthToken.revoked, OAuthClient.revoked)
-            .join(OAuthClient, OAuthClient.id == OAuthToken.client_id)
-            .where(OAuthToken.access_jti == claims["jti"])
-        ).first()
-    if row is None or row[0] or row[1]:
-        raise _unauthenticated("INVALID_TOKEN", "revoked token")
+    if _cache().get(f"jti:{claims['jti']}") is None:
+        _check_not_revoked(str(claims["jti"]))
     return Principal(
         str(claims["acct"]),
         str(claims["env"]),
         parse_scopes(str(claims.get("scope", ""))),
         f"client:{claims['client_id']}",
     )
+
+
+def _check_not_revoked(jti: str) -> None:
+    """401 unless the token's row exists and neither it nor its client is revoked."""
+    with get_db().engine.connect() as conn:
+        row = conn.execute(
+            select(OAuthToken.revoked, OAuthClient.revoked)
+            .join(OAuthClient, OAuthClient.id == OAuthToken.client_id)
+            .where(OAuthToken.access_jti == jti)
+        ).first()
+    if row is None or row[0] or row[1]:
+        raise _unauthenticated("INVALID_TOKEN", "revoked token")
+    _cache().put(f"jti:{jti}", Principal("", "", frozenset(), ""))
 
 
 def require_scope(scope: str) -> Principal:

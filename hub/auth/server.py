@@ -20,6 +20,7 @@ from joserfc import jwt
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from hub.auth.cache import TTLCache
 from hub.auth.keys import KeyStore
 from hub.auth.scopes import ALL_SCOPES, format_scopes, parse_scopes
 from hub.auth.secrets import check_secret, generate_secret, hash_secret
@@ -178,6 +179,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
             row = session.get(OAuthToken, refresh_token.row.id, with_for_update=True)
             if row is not None:
                 row.revoked = True
+        current_app.extensions["ivalid_credential_cache"].discard(
+            f"jti:{refresh_token.row.access_jti}"
+        )
 
 
 class HubRevocationEndpoint(RevocationEndpoint):  # type: ignore[misc]
@@ -204,6 +208,7 @@ class HubRevocationEndpoint(RevocationEndpoint):  # type: ignore[misc]
             row = session.get(OAuthToken, token.row.id)
             if row is not None:
                 row.revoked = True
+        current_app.extensions["ivalid_credential_cache"].discard(f"jti:{token.row.access_jti}")
 
 
 def _unverified_claims(token: str) -> dict[str, Any]:
@@ -284,6 +289,7 @@ def init_oauth(app: Flask) -> None:
     """Create the key store and the authorization server of `app`."""
     settings = app.config["IVALID"]
     keystore = KeyStore(get_db(app))
+    app.extensions["ivalid_credential_cache"] = TTLCache[Any](settings.credential_cache_seconds)
     app.extensions["ivalid_keys"] = keystore
     server = HubAuthorizationServer(app, query_client=_query_client, save_token=_save_token)
     server.scopes_supported = set(ALL_SCOPES)

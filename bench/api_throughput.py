@@ -1,0 +1,117 @@
+"""Benchmark: authenticated GET /v2/appointments against a no-op endpoint of the same app.
+
+Both run on the same gunicorn (2 workers, 4 threads each); the load comes from a separate
+process on loopback. Prints requests/s of each and their ratio (goal >= 0.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._load import LoadResult, run_load  # noqa: E402
+
+
+def seed(database_url: str, rows: int) -> str:
+    """An account with the demo data plus `rows` appointments; returns an API key."""
+    from hub.db import Database
+    from hub.ids import new_id
+    from hub.models import Appointment
+    from hub.services import demo
+    from hub.services.credentials import create_account, create_key
+
+    db = Database(database_url)
+    with db.session() as s:
+        account = create_account(s, "Bench")
+        ids = demo.seed(s, account.id, "production")
+        key = create_key(s, account.id, "production", None).secret
+        start = datetime(2030, 1, 7, 7, 0, tzinfo=UTC)
+        with s.begin():
+            for i in range(rows):
+                at = start + timedelta(days=i // 4, hours=2 * (i % 4))
+                s.add(Appointment(
+                    id=new_id("apt"), account_id=account.id, environment="production",
+                    customer_id=ids["customer_id"], service_id=ids["service_id"],
+                    technician_id=ids["technician_id"], scheduled_at=at, duration=60,
+                    ends_at=at + timedelta(minutes=60), buffer_before=0, buffer_after=0,
+                    block_start=at, block_end=at + timedelta(minutes=60), status="confirmed",
+                    address="15 rue des Lilas", city="Paris", postal_code="75001",
+                    lat=48.86, lng=2.34))
+    db.engine.dispose()
+    return key
+
+
+def _load_process(url: str, headers: dict[str, str], seconds: float, conns: int,
+                  out: mp.Queue) -> None:  # type: ignore[type-arg]
+    res = run_load(url, headers, seconds, conns)
+    out.put((res.requests, res.errors, res.seconds, res.latencies_ms))
+
+
+def load_from_other_process(url: str, headers: dict[str, str], seconds: float,
+                            conns: int) -> LoadResult:
+    """Run the load generator in a separate process."""
+    q: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+    p = mp.Process(target=_load_process, args=(url, headers, seconds, conns, q))
+    p.start()
+    result = LoadResult(*q.get())
+    p.join()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--rows", type=int, default=1000)
+    parser.add_argument("--database-url", default=os.environ.get("IVALID_BENCH_DATABASE_URL", ""))
+    args = parser.parse_args()
+
+    from hub.migrate import upgrade
+    from tests.support import LiveServer
+
+    tmp = Path(tempfile.mkdtemp(prefix="ivalid-bench-"))
+    url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
+    upgrade(url)
+    key = seed(url, args.rows)
+    env = {"IVALID_DATABASE_URL": url, "IVALID_DATA_DIR": str(tmp),
+           "IVALID_RATE_LIMIT": "100000000/minute"}
+    server = LiveServer(env, workers=2, threads=4)
+    try:
+        auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        target = f"{server.url}/v2/appointments?per_page=10&page=3"
+        noop = f"{server.url}/healthz"
+        run_load(target, auth, 1.0, 2)  # warm up both workers
+        run_load(noop, {}, 1.0, 2)
+        base = load_from_other_process(noop, {}, args.seconds, args.connections)
+        real = load_from_other_process(target, auth, args.seconds, args.connections)
+    finally:
+        server.stop()
+    ratio = real.rps / base.rps if base.rps else 0.0
+    report = {
+        "backend": url.split(":")[0],
+        "rows": args.rows,
+        "no_op_rps": round(base.rps, 1),
+        "appointments_rps": round(real.rps, 1),
+        "ratio": round(ratio, 3),
+        "goal": ">= 0.5",
+        "appointments_p50_ms": round(real.median, 2),
+        "appointments_p99_ms": round(real.pct(99), 2),
+        "errors": real.errors + base.errors,
+    }
+    print(f"no-op endpoint:        {base.rps:8.1f} req/s")
+    print(f"GET /v2/appointments:  {real.rps:8.1f} req/s  (p50 {real.median:.1f} ms, "
+          f"p99 {real.pct(99):.1f} ms)")
+    print(f"ratio: {ratio:.3f} (goal >= 0.5)")
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
