@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from hub.i18n import message
@@ -94,6 +95,7 @@ _HTTP_CODES = {
     415: "UNSUPPORTED_MEDIA_TYPE",
     422: "VALIDATION_ERROR",
     429: "RATE_LIMIT_EXCEEDED",
+    503: "SERVICE_UNAVAILABLE",
 }
 
 
@@ -127,6 +129,21 @@ def register_error_handlers(app: Flask) -> None:
                 details["limit"] = str(getattr(limit, "limit", limit))
         err = ApiError(status, _HTTP_CODES.get(status, "HTTP_ERROR"), details, headers=headers)
         return error_response(err)
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError) -> Response:
+        # The database's own guards (unique keys, the no-double-booking exclusion constraint)
+        # caught what the service's checks let through under a race: a conflict, not a crash.
+        if "no_double_booking" in str(exc.orig):
+            return error_response(ApiError(409, "SLOT_NOT_AVAILABLE", {"reason": "already_booked"},
+                                           suggestions=[]))
+        log.warning("integrity error on %s %s: %s", request.method, request.path, exc.orig)
+        return error_response(ApiError(409, "CONFLICT"))
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(exc: OperationalError) -> Response:
+        log.error("database error on %s %s: %s", request.method, request.path, exc.orig)
+        return error_response(ApiError(503, "SERVICE_UNAVAILABLE", headers={"Retry-After": "1"}))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

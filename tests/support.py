@@ -118,16 +118,18 @@ class LiveServer:
         self._wait()
 
     def _wait(self) -> None:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                self.log.close()
                 raise RuntimeError(f"server exited: see {self.log.name}")
             try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if requests.get(f"{self.url}/healthz", timeout=5).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
-        raise RuntimeError("server did not start")
+        self.stop()
+        raise RuntimeError(f"server did not start: see {self.log.name}")
 
     def stop(self) -> None:
         self.proc.terminate()
