@@ -1,0 +1,1 @@
+"""Bundled reference data of the scheduling engine (see README.md)."""
