@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._load import LoadResult, run_load  # noqa: E402
+from bench._load import LoadResult, run_load
 
 
 def seed(database_url: str, rows: int) -> str:
@@ -37,26 +37,43 @@ def seed(database_url: str, rows: int) -> str:
         with s.begin():
             for i in range(rows):
                 at = start + timedelta(days=i // 4, hours=2 * (i % 4))
-                s.add(Appointment(
-                    id=new_id("apt"), account_id=account.id, environment="production",
-                    customer_id=ids["customer_id"], service_id=ids["service_id"],
-                    technician_id=ids["technician_id"], scheduled_at=at, duration=60,
-                    ends_at=at + timedelta(minutes=60), buffer_before=0, buffer_after=0,
-                    block_start=at, block_end=at + timedelta(minutes=60), status="confirmed",
-                    address="15 rue des Lilas", city="Paris", postal_code="75001",
-                    lat=48.86, lng=2.34))
+                s.add(
+                    Appointment(
+                        id=new_id("apt"),
+                        account_id=account.id,
+                        environment="production",
+                        customer_id=ids["customer_id"],
+                        service_id=ids["service_id"],
+                        technician_id=ids["technician_id"],
+                        scheduled_at=at,
+                        duration=60,
+                        ends_at=at + timedelta(minutes=60),
+                        buffer_before=0,
+                        buffer_after=0,
+                        block_start=at,
+                        block_end=at + timedelta(minutes=60),
+                        status="confirmed",
+                        address="15 rue des Lilas",
+                        city="Paris",
+                        postal_code="75001",
+                        lat=48.86,
+                        lng=2.34,
+                    )
+                )
     db.engine.dispose()
     return key
 
 
-def _load_process(url: str, headers: dict[str, str], seconds: float, conns: int,
-                  out: mp.Queue) -> None:  # type: ignore[type-arg]
+def _load_process(
+    url: str, headers: dict[str, str], seconds: float, conns: int, out: mp.Queue
+) -> None:  # type: ignore[type-arg]
     res = run_load(url, headers, seconds, conns)
     out.put((res.requests, res.errors, res.seconds, res.latencies_ms))
 
 
-def load_from_other_process(url: str, headers: dict[str, str], seconds: float,
-                            conns: int) -> LoadResult:
+def load_from_other_process(
+    url: str, headers: dict[str, str], seconds: float, conns: int
+) -> LoadResult:
     """Run the load generator in a separate process."""
     q: mp.Queue = mp.Queue()  # type: ignore[type-arg]
     p = mp.Process(target=_load_process, args=(url, headers, seconds, conns, q))
@@ -81,8 +98,11 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
     upgrade(url)
     key = seed(url, args.rows)
-    env = {"IVALID_DATABASE_URL": url, "IVALID_DATA_DIR": str(tmp),
-           "IVALID_RATE_LIMIT": "100000000/minute"}
+    env = {
+        "IVALID_DATABASE_URL": url,
+        "IVALID_DATA_DIR": str(tmp),
+        "IVALID_RATE_LIMIT": "100000000/minute",
+    }
     server = LiveServer(env, workers=2, threads=4)
     try:
         auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
@@ -107,8 +127,10 @@ def main() -> None:
         "errors": real.errors + base.errors,
     }
     print(f"no-op endpoint:        {base.rps:8.1f} req/s")
-    print(f"GET /v2/appointments:  {real.rps:8.1f} req/s  (p50 {real.median:.1f} ms, "
-          f"p99 {real.pct(99):.1f} ms)")
+    print(
+        f"GET /v2/appointments:  {real.rps:8.1f} req/s  (p50 {real.median:.1f} ms, "
+        f"p99 {real.pct(99):.1f} ms)"
+    )
     print(f"ratio: {ratio:.3f} (goal >= 0.5)")
     print(json.dumps(report))
 

@@ -20,7 +20,8 @@ class Settings:
     database_url: str = ""
     redis_url: str = ""
     secret_key: str = ""
-    # Fernet keys, newest first, comma-separated: MultiFernet decrypts with any, encrypts with the first.
+    # Fernet keys, newest first, comma-separated: MultiFernet decrypts with any key and
+    # encrypts with the first.
     encryption_keys: str = ""
     public_url: str = "http://127.0.0.1:8000"
     rate_limit: str = "1000/minute"

@@ -117,14 +117,14 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 def get_db(app: Flask | None = None) -> Database:
     """The Database of the current (or given) app."""
-    return (app or current_app).extensions["ivalid_db"]  # type: ignore[no-any-return]
+    return (app or current_app).extensions["ivalid_db"]
 
 
 def get_session() -> Session:
     """The session of the current request (created on first use)."""
     if "db_session" not in g:
         g.db_session = get_db().session()
-    return g.db_session  # type: ignore[no-any-return]
+    return g.db_session
 
 
 @contextmanager

@@ -135,8 +135,9 @@ def register_error_handlers(app: Flask) -> None:
         # The database's own guards (unique keys, the no-double-booking exclusion constraint)
         # caught what the service's checks let through under a race: a conflict, not a crash.
         if "no_double_booking" in str(exc.orig):
-            return error_response(ApiError(409, "SLOT_NOT_AVAILABLE", {"reason": "already_booked"},
-                                           suggestions=[]))
+            return error_response(
+                ApiError(409, "SLOT_NOT_AVAILABLE", {"reason": "already_booked"}, suggestions=[])
+            )
         log.warning("integrity error on %s %s: %s", request.method, request.path, exc.orig)
         return error_response(ApiError(409, "CONFLICT"))
 

@@ -86,9 +86,13 @@ def appointment(a: Appointment) -> dict[str, Any]:
     c, s, t = a.customer, a.service, a.technician
     flat = {name: getattr(a, name) for name in APPOINTMENT_COLUMNS}
     flat.update(
-        customer_first_name=c.first_name, customer_last_name=c.last_name,
-        customer_email=c.email, customer_phone=c.phone, service_name=s.name,
-        service_duration=s.duration, service_price=s.price,
+        customer_first_name=c.first_name,
+        customer_last_name=c.last_name,
+        customer_email=c.email,
+        customer_phone=c.phone,
+        service_name=s.name,
+        service_duration=s.duration,
+        service_price=s.price,
         technician_name=t.name if t is not None else None,
     )
     return appointment_from_row(flat)
@@ -97,9 +101,25 @@ def appointment(a: Appointment) -> dict[str, Any]:
 # The appointment columns a representation needs; list queries select exactly these (plus the
 # joined names below) so the hot path builds dicts from rows without loading ORM objects.
 APPOINTMENT_COLUMNS = (
-    "id", "customer_id", "service_id", "technician_id", "scheduled_at", "ends_at", "duration",
-    "status", "address", "city", "postal_code", "lat", "lng", "notes", "notify_customer",
-    "reminder_sms", "reminder_email", "created_at", "updated_at",
+    "id",
+    "customer_id",
+    "service_id",
+    "technician_id",
+    "scheduled_at",
+    "ends_at",
+    "duration",
+    "status",
+    "address",
+    "city",
+    "postal_code",
+    "lat",
+    "lng",
+    "notes",
+    "notify_customer",
+    "reminder_sms",
+    "reminder_email",
+    "created_at",
+    "updated_at",
 )
 
 

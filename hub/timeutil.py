@@ -26,7 +26,7 @@ def iso_ms(value: datetime) -> str:
 
 
 def parse_datetime(text: str) -> datetime:
-    """Parse an ISO 8601 date-time; a naive value is refused (ValueError), a date means midnight UTC."""
+    """Parse ISO 8601: a naive date-time is refused (ValueError); a date is midnight UTC."""
     text = text.strip()
     if len(text) == 10:
         return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)

@@ -53,7 +53,9 @@ def key_with_scopes(app: Flask, tenant: Tenant, scopes: str, environment: str | 
     from hub.services.credentials import create_key
 
     with get_db(app).session() as session:
-        return create_key(session, tenant.account_id, environment or tenant.environment, scopes).secret
+        return create_key(
+            session, tenant.account_id, environment or tenant.environment, scopes
+        ).secret
 
 
 def truncate_all(app: Flask) -> None:
@@ -84,7 +86,9 @@ class Api:
     def get(self, path: str, **params: Any) -> TestResponse:
         return self.client.get(path, query_string=params, headers=self.headers())
 
-    def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None) -> TestResponse:
+    def post(
+        self, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> TestResponse:
         return self.client.post(path, json=body, headers=self.headers(headers))
 
     def put(self, path: str, body: Any = None) -> TestResponse:
@@ -104,17 +108,26 @@ def free_port() -> int:
 class LiveServer:
     """`ivalid serve` in a subprocess (gunicorn, or Flask's server with dev=True)."""
 
-    def __init__(self, env: dict[str, str], dev: bool = False, workers: int = 2,
-                 threads: int = 8) -> None:
+    def __init__(
+        self, env: dict[str, str], dev: bool = False, workers: int = 2, threads: int = 8
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [str(Path(sys.executable).parent / "ivalid"), "serve", "--host", "127.0.0.1",
-                "--port", str(self.port)]
+        args = [
+            str(Path(sys.executable).parent / "ivalid"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         args += ["--dev"] if dev else ["--workers", str(workers), "--threads", str(threads)]
         full_env = {**os.environ, **env, "IVALID_PUBLIC_URL": self.url}
-        self.log = open(Path(env.get("IVALID_DATA_DIR", "/tmp")) / f"server-{self.port}.log", "w")
-        self.proc = subprocess.Popen(args, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     cwd=ROOT)
+        log_path = Path(env.get("IVALID_DATA_DIR", "/tmp")) / f"server-{self.port}.log"
+        self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            args, env=full_env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT
+        )
         self._wait()
 
     def _wait(self) -> None:
@@ -144,6 +157,10 @@ def cli_json(env: dict[str, str], *args: str) -> dict[str, Any]:
     """Run an `ivalid` command with --json and parse its output."""
     out = subprocess.run(
         [str(Path(sys.executable).parent / "ivalid"), *args, "--json"],
-        env={**os.environ, **env}, capture_output=True, text=True, check=True, cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     )
     return json.loads(out.stdout)  # type: ignore[no-any-return]

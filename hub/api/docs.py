@@ -63,7 +63,9 @@ def build_openapi(public_url: str) -> dict[str, Any]:
         "info": {
             "title": "iValid API",
             "version": "2.0.0",
-            "description": "Gestion des rendez-vous pour les équipes terrain (BTP, SAV, maintenance).",
+            "description": (
+                "Gestion des rendez-vous pour les équipes terrain (BTP, SAV, maintenance)."
+            ),
         },
         "servers": [{"url": public_url.rstrip("/")}],
         "paths": paths,
@@ -90,6 +92,11 @@ def _is_input(model: type[BaseModel]) -> bool:
     return model.model_config.get("extra") == "forbid"
 
 
+def _operation_id(ep: Endpoint) -> str:
+    path = ep.path.strip("/").replace("/", "_").replace("{", "").replace("}", "")
+    return f"{ep.tag}_{ep.method.lower()}_{path}"
+
+
 def _operation(ep: Endpoint, ref: Any, components: dict[str, Any]) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
         {"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
@@ -99,8 +106,7 @@ def _operation(ep: Endpoint, ref: Any, components: dict[str, Any]) -> dict[str, 
     if ep.query is not None:
         params += _query_parameters(ep.query, components)
     op: dict[str, Any] = {
-        "operationId": f"{ep.tag}_{ep.method.lower()}_{ep.path.strip('/').replace('/', '_')}"
-        .replace("{", "").replace("}", ""),
+        "operationId": _operation_id(ep),
         "summary": ep.summary,
         "tags": [ep.tag],
         "parameters": params,

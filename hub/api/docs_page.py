@@ -36,5 +36,5 @@ text-align:left}}.m{{font-weight:bold}}.GET{{color:#0a7}}.POST{{color:#07a}}.PUT
 Authentification : <code>POST {base}/oauth/token</code> (client_credentials), puis
 <code>Authorization: Bearer &lt;token&gt;</code>.</p>
 <table><thead><tr><th>Méthode</th><th>Route</th><th>Description</th><th>Scope</th>
-<th>Corps</th><th>Réponse</th></tr></thead><tbody>{''.join(rows)}</tbody></table>
+<th>Corps</th><th>Réponse</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
 </body></html>"""

@@ -98,8 +98,18 @@ def route(
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         ENDPOINTS.append(
-            Endpoint(method, _openapi_path(prefix + rule), summary, scope, body, query, response,
-                     status, bp.name, errors)
+            Endpoint(
+                method,
+                _openapi_path(prefix + rule),
+                summary,
+                scope,
+                body,
+                query,
+                response,
+                status,
+                bp.name,
+                errors,
+            )
         )
 
         @wraps(fn)

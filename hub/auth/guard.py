@@ -60,7 +60,7 @@ def authenticate() -> Principal:
 
 
 def _cache() -> TTLCache[Principal]:
-    return current_app.extensions["ivalid_credential_cache"]  # type: ignore[no-any-return]
+    return current_app.extensions["ivalid_credential_cache"]
 
 
 def _from_api_key(key: str) -> Principal:

@@ -52,9 +52,9 @@ class KeyStore:
     def _load_or_create(self) -> RSAKey:
         with self._db.session() as session:
             row = session.scalars(
-                select(SigningKey).where(SigningKey.active.is_(True)).order_by(
-                    SigningKey.created_at.desc()
-                )
+                select(SigningKey)
+                .where(SigningKey.active.is_(True))
+                .order_by(SigningKey.created_at.desc())
             ).first()
             if row is None:
                 key = RSAKey.generate_key(2048, auto_kid=True)

@@ -32,7 +32,7 @@ AUDIENCE = "ivalid-api"
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
-class Client(ClientMixin):  # type: ignore[misc]
+class Client(ClientMixin):
     """Authlib's view of an OAuthClient row."""
 
     def __init__(self, row: OAuthClient) -> None:
@@ -72,7 +72,7 @@ class Client(ClientMixin):  # type: ignore[misc]
         return grant_type in ("client_credentials", "refresh_token")
 
 
-class StoredToken(TokenMixin):  # type: ignore[misc]
+class StoredToken(TokenMixin):
     """Authlib's view of an OAuthToken row."""
 
     def __init__(self, row: OAuthToken) -> None:
@@ -105,7 +105,7 @@ class ServiceIdentity:
         return self.client_id
 
 
-class JsonAwareRequest(FlaskOAuth2Request):  # type: ignore[misc]
+class JsonAwareRequest(FlaskOAuth2Request):
     """An OAuth request whose parameters come from the form or, as the spec shows, a JSON body."""
 
     def __init__(self, request: Any) -> None:
@@ -132,14 +132,14 @@ class _MergedValues:
         self.values = values
 
 
-class HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
+class HubAuthorizationServer(AuthorizationServer):
     """Authlib's Flask server, reading JSON bodies too."""
 
     def create_oauth2_request(self, request: Any) -> JsonAwareRequest:
         return JsonAwareRequest(flask_request)
 
 
-class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     """client_credentials that also issues a refresh token, as the spec's response shows."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
@@ -154,16 +154,20 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[mis
         return 200, token, self.TOKEN_RESPONSE_HEADER
 
 
-class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
+class RefreshTokenGrant(grants.RefreshTokenGrant):
     """refresh_token with rotation: the used refresh token (and its access token) is revoked."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str) -> StoredToken | None:
-        row = get_session().scalars(
-            select(OAuthToken).where(OAuthToken.refresh_hash == hash_secret(refresh_token))
-        ).first()
+        row = (
+            get_session()
+            .scalars(
+                select(OAuthToken).where(OAuthToken.refresh_hash == hash_secret(refresh_token))
+            )
+            .first()
+        )
         if row is None or row.revoked or row.refresh_expires_at is None:
             return None
         if row.refresh_expires_at <= utcnow():
@@ -184,7 +188,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         )
 
 
-class HubRevocationEndpoint(RevocationEndpoint):  # type: ignore[misc]
+class HubRevocationEndpoint(RevocationEndpoint):
     """RFC 7009: revokes a refresh token or an access token (by its jti) of the calling client."""
 
     CLIENT_AUTH_METHODS = AUTH_METHODS
@@ -222,7 +226,7 @@ def _unverified_claims(token: str) -> dict[str, Any]:
         return {}
 
 
-class AccessTokenGenerator(BearerTokenGenerator):  # type: ignore[misc]
+class AccessTokenGenerator(BearerTokenGenerator):
     """RS256 JWT access tokens (RFC 9068: `typ` at+jwt, `kid`), opaque refresh tokens."""
 
     def __init__(self, keystore: KeyStore, issuer: str, ttl: int) -> None:
@@ -234,9 +238,7 @@ class AccessTokenGenerator(BearerTokenGenerator):  # type: ignore[misc]
         self.keystore = keystore
         self.issuer = issuer
 
-    def make_access_token(
-        self, client: Client, grant_type: str, user: Any, scope: str
-    ) -> str:
+    def make_access_token(self, client: Client, grant_type: str, user: Any, scope: str) -> str:
         now = int(time.time())
         key = self.keystore.signing_key()
         row = client.row
@@ -267,7 +269,9 @@ def _save_token(token: dict[str, Any], request: Any) -> None:
             OAuthToken(
                 client_id=request.client.get_client_id(),
                 access_jti=claims["jti"],
-                refresh_hash=hash_secret(token["refresh_token"]) if "refresh_token" in token else None,
+                refresh_hash=hash_secret(token["refresh_token"])
+                if "refresh_token" in token
+                else None,
                 scope=token.get("scope", ""),
                 issued_at=issued,
                 access_expires_at=datetime.fromtimestamp(claims["exp"], UTC),

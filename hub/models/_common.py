@@ -26,7 +26,7 @@ class TenantOwned(Timestamped):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
 
     @declared_attr
-    def account_id(cls) -> Mapped[str]:  # noqa: N805
+    def account_id(cls) -> Mapped[str]:
         return mapped_column(String(40), ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
 
     environment: Mapped[str] = mapped_column(String(12))

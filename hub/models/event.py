@@ -15,9 +15,7 @@ class Event(Base):
     """An event (`appointment.created`, …) with the exact webhook payload's `data`."""
 
     __tablename__ = "events"
-    __table_args__ = (
-        Index("ix_events_tenant_created", "account_id", "environment", "created_at"),
-    )
+    __table_args__ = (Index("ix_events_tenant_created", "account_id", "environment", "created_at"),)
 
     # Insertion order, for listing; fan-out claims rows by `dispatched_at IS NULL`, not by seq,
     # because concurrent transactions may commit out of seq order.

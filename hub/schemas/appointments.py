@@ -38,7 +38,7 @@ class AppointmentCreate(Strict):
 
 
 class AppointmentUpdate(Strict):
-    """PUT /v2/appointments/:id: only the fields sent change; `status` follows the status machine."""
+    """PUT /v2/appointments/:id: only the fields sent change; `status` obeys the status machine."""
 
     customer_id: Id | None = None
     service_id: Id | None = None

@@ -20,7 +20,9 @@ class Out(BaseModel):
 
 
 PostalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
-Id = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=r"^[a-z]+_[A-Za-z0-9]+$")]
+Id = Annotated[
+    str, StringConstraints(min_length=3, max_length=40, pattern=r"^[a-z]+_[A-Za-z0-9]+$")
+]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 .()-]{6,20}$")]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,8 +23,9 @@ from hub.schemas.appointments import (
     Reschedule,
 )
 from hub.services import booking, events
-from hub.services.tenancy import get_owned, get_reference
+from hub.services.scheduling_data import locate
 from hub.services.teams import account_zone
+from hub.services.tenancy import get_owned, get_reference
 from hub.timeutil import parse_datetime, utcnow
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -52,12 +52,23 @@ def _place(a: Appointment, location: Location | None, customer: Customer) -> Non
         a.address, a.city = addr.get("street"), addr.get("city")
         a.postal_code = addr.get("postal_code")
         a.lat = a.lng = None
-    if a.postal_code and (a.lat is None or a.lng is None):
-        from hub.services.geo import locate
-
-        point = locate(a.postal_code)
-        if point is not None:
-            a.lat, a.lng = point
+    if a.postal_code is None:
+        raise ApiError(
+            422,
+            "VALIDATION_ERROR",
+            {
+                "errors": [
+                    {
+                        "field": "location",
+                        "reason": "missing",
+                        "message": "location is required when the customer has no postal address",
+                    }
+                ]
+            },
+        )
+    if a.lat is None or a.lng is None:
+        point = locate(a.postal_code, None, None)  # 422 UNKNOWN_POSTAL_CODE if unknown
+        a.lat, a.lng = point.lat, point.lng
 
 
 def _set_time(a: Appointment, start: datetime, duration: int, service: Service) -> None:
@@ -113,7 +124,9 @@ def _emit(session: Session, p: Principal, a: Appointment, event_type: str) -> No
     events.record(session, p.account_id, p.environment, event_type, rep.appointment_event(a))
 
 
-def create(session: Session, p: Principal, body: AppointmentCreate, source: str = "api") -> dict[str, Any]:
+def create(
+    session: Session, p: Principal, body: AppointmentCreate, source: str = "api"
+) -> dict[str, Any]:
     """Book an appointment (the scheduling rules decide) and record `appointment.created`."""
     with transaction(session):
         customer = get_reference(session, Customer, body.customer_id, p, "customer_id")
@@ -142,7 +155,9 @@ def create(session: Session, p: Principal, body: AppointmentCreate, source: str 
         return rep.appointment(a)
 
 
-def update(session: Session, p: Principal, appointment_id: str, body: AppointmentUpdate) -> dict[str, Any]:
+def update(
+    session: Session, p: Principal, appointment_id: str, body: AppointmentUpdate
+) -> dict[str, Any]:
     """Change the fields sent; time, place or technician changes go through the booking rules."""
     with transaction(session):
         a = get_owned(session, Appointment, appointment_id, p, for_update=True)
@@ -150,9 +165,11 @@ def update(session: Session, p: Principal, appointment_id: str, body: Appointmen
         new_status = fields.pop("status", None)
         if a.status in ("completed", "cancelled") and fields:
             raise ApiError(
-                409, "INVALID_STATUS_TRANSITION",
+                409,
+                "INVALID_STATUS_TRANSITION",
                 {"from": a.status, "to": a.status, "reason": "final_status"},
-                from_status=a.status, to_status=a.status,
+                from_status=a.status,
+                to_status=a.status,
             )
         rebook = False
         if fields.get("customer_id"):
@@ -164,8 +181,11 @@ def update(session: Session, p: Principal, appointment_id: str, body: Appointmen
             _place(a, body.location, a.customer)
             rebook = True
         start = body.scheduled_at if body.scheduled_at is not None else a.scheduled_at
-        duration = body.duration if body.duration is not None else (
-            a.service.duration if "service_id" in fields else a.duration)
+        duration = (
+            body.duration
+            if body.duration is not None
+            else (a.service.duration if "service_id" in fields else a.duration)
+        )
         if start != a.scheduled_at or duration != a.duration or rebook:
             _set_time(a, start, duration, a.service)
             rebook = True
@@ -190,7 +210,9 @@ def update(session: Session, p: Principal, appointment_id: str, body: Appointmen
         return rep.appointment(a)
 
 
-def reschedule(session: Session, p: Principal, appointment_id: str, body: Reschedule) -> dict[str, Any]:
+def reschedule(
+    session: Session, p: Principal, appointment_id: str, body: Reschedule
+) -> dict[str, Any]:
     """Move an appointment (and maybe change its technician) under the booking rules."""
     return update(
         session,
@@ -200,7 +222,9 @@ def reschedule(session: Session, p: Principal, appointment_id: str, body: Resche
     )
 
 
-def set_status(session: Session, p: Principal, appointment_id: str, to_status: str) -> dict[str, Any]:
+def set_status(
+    session: Session, p: Principal, appointment_id: str, to_status: str
+) -> dict[str, Any]:
     """confirm / complete / cancel, following the status machine."""
     with transaction(session):
         a = get_owned(session, Appointment, appointment_id, p, for_update=True)

@@ -15,8 +15,16 @@ from hub.models import Service
 from hub.schemas.catalog import ServiceCreate, ServiceQuery, ServiceUpdate
 from hub.services.tenancy import get_owned, paginate, scoped
 
-_REQUIRED = ("name", "duration", "buffer_before", "buffer_after", "price", "currency",
-             "required_skills", "available_online")
+_REQUIRED = (
+    "name",
+    "duration",
+    "buffer_before",
+    "buffer_after",
+    "price",
+    "currency",
+    "required_skills",
+    "available_online",
+)
 
 
 def create(session: Session, p: Principal, body: ServiceCreate) -> dict[str, Any]:
@@ -35,7 +43,7 @@ def create(session: Session, p: Principal, body: ServiceCreate) -> dict[str, Any
 
 
 def update(session: Session, p: Principal, service_id: str, body: ServiceUpdate) -> dict[str, Any]:
-    """Change the fields sent. Existing appointments keep the duration and buffers they were booked with."""
+    """Change the fields sent; booked appointments keep the duration and buffers they had."""
     with transaction(session):
         s = get_owned(session, Service, service_id, p, for_update=True)
         for field, value in body.model_dump(exclude_unset=True).items():

@@ -40,16 +40,20 @@ def create(session: Session, p: Principal, body: CustomerCreate) -> dict[str, An
         )
         session.add(c)
         session.flush()
-        events.record(session, p.account_id, p.environment, "customer.created", rep.customer_event(c))
+        events.record(
+            session, p.account_id, p.environment, "customer.created", rep.customer_event(c)
+        )
         return rep.customer(c)
 
 
-def update(session: Session, p: Principal, customer_id: str, body: CustomerUpdate) -> dict[str, Any]:
+def update(
+    session: Session, p: Principal, customer_id: str, body: CustomerUpdate
+) -> dict[str, Any]:
     """Change the fields sent and record `customer.updated` if anything changed."""
     with transaction(session):
         c = get_owned(session, Customer, customer_id, p, for_update=True)
         changes = body.model_dump(exclude_unset=True, mode="json")
-        if "email" in changes and changes["email"]:
+        if changes.get("email"):
             changes["email"] = changes["email"].lower()
         if "tags" in changes and changes["tags"] is not None:
             changes["tags"] = list(dict.fromkeys(changes["tags"]))

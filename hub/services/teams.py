@@ -16,6 +16,7 @@ from hub.errors import ApiError
 from hub.ids import new_id
 from hub.models import Account, Appointment, Team, Technician
 from hub.models.appointment import ACTIVE_STATUSES
+from hub.schemas.common import PageQuery
 from hub.schemas.teams import (
     TeamCreate,
     TeamUpdate,
@@ -23,8 +24,8 @@ from hub.schemas.teams import (
     TechnicianQuery,
     TechnicianUpdate,
 )
-from hub.schemas.common import PageQuery
 from hub.services.tenancy import get_owned, get_reference, paginate, scoped
+from hub.timeutil import iso
 
 
 def _team_rep(session: Session, t: Team) -> dict[str, Any]:
@@ -39,8 +40,12 @@ def _team_rep(session: Session, t: Team) -> dict[str, Any]:
 def create_team(session: Session, p: Principal, body: TeamCreate) -> dict[str, Any]:
     """Create a team."""
     with transaction(session):
-        t = Team(id=new_id("team"), account_id=p.account_id, environment=p.environment,
-                 **body.model_dump())
+        t = Team(
+            id=new_id("team"),
+            account_id=p.account_id,
+            environment=p.environment,
+            **body.model_dump(),
+        )
         session.add(t)
         session.flush()
         return _team_rep(session, t)
@@ -133,8 +138,12 @@ def list_technicians(session: Session, p: Principal, q: TechnicianQuery) -> dict
         ]
         start = (q.page - 1) * q.per_page
         total = len(rows)
-        meta = {"total": total, "page": q.page, "per_page": q.per_page,
-                "total_pages": -(-total // q.per_page) if total else 0}
+        meta = {
+            "total": total,
+            "page": q.page,
+            "per_page": q.per_page,
+            "total_pages": -(-total // q.per_page) if total else 0,
+        }
         return {"data": [rep.technician(t) for t in rows[start : start + q.per_page]], "meta": meta}
     items, meta = paginate(session, stmt, q.page, q.per_page)
     return {"data": [rep.technician(t) for t in items], "meta": meta}
@@ -166,30 +175,66 @@ def parse_day(text: str | None, tz: ZoneInfo) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise ApiError(422, "VALIDATION_ERROR", {"errors": [
-            {"field": "date", "reason": "date_parsing", "message": str(exc)}]}) from exc
+        raise ApiError(
+            422,
+            "VALIDATION_ERROR",
+            {"errors": [{"field": "date", "reason": "date_parsing", "message": str(exc)}]},
+        ) from exc
 
 
-def schedule(session: Session, p: Principal, technician_id: str, day_text: str | None) -> dict[str, Any]:
-    """One technician's day: his active appointments in time order."""
+def schedule(
+    session: Session, p: Principal, technician_id: str, day_text: str | None
+) -> dict[str, Any]:
+    """One technician's day: appointments in time order, travel legs and free windows."""
+    from hub.scheduling import TravelCache, day_plan
+    from hub.services.scheduling_data import (
+        load_snapshot,
+        local_window,
+        settings_for,
+        technician_data,
+        travel_provider,
+    )
+
     t = get_owned(session, Technician, technician_id, p)
-    tz = account_zone(session, p)
+    settings = settings_for(session, p)
+    tz = settings.tz
     day = parse_day(day_text, tz)
     start, end = local_day_bounds(day, tz)
     rows = session.scalars(
         select(Appointment)
         .where(
             Appointment.technician_id == t.id,
-            Appointment.status.in_(ACTIVE_STATUSES + ("completed",)),
+            Appointment.status.in_((*ACTIVE_STATUSES, "completed")),
             Appointment.scheduled_at < end,
             Appointment.ends_at > start,
         )
         .order_by(Appointment.scheduled_at)
     ).unique()
+    tech = technician_data(t)
+    snap = load_snapshot(session, [tech], local_window(day, day, tz))
+    plan = day_plan(
+        tech,
+        snap.bookings.get(t.id, []),
+        day,
+        settings,
+        TravelCache(travel_provider(settings)),
+        snap.busy.get(t.id, []),
+    )
     return {
         "technician": {"id": t.id, "name": t.name},
         "date": day.isoformat(),
         "timezone": tz.key,
         "working_hours": (t.working_hours or {}).get(day.strftime("%A").lower()),
         "appointments": [rep.appointment(a) for a in rows],
+        "travel": [leg.as_dict() for leg in plan.legs],
+        "total_travel_time": plan.total_travel,
+        "free_windows": [
+            {
+                "start": s.astimezone(tz).strftime("%H:%M"),
+                "end": e.astimezone(tz).strftime("%H:%M"),
+                "start_at": iso(s),
+                "end_at": iso(e),
+            }
+            for s, e in plan.free_windows
+        ],
     }

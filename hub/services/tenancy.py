@@ -49,7 +49,11 @@ def get_reference(session: Session, model: type[T], object_id: str, p: Principal
         raise ApiError(
             422,
             "INVALID_REFERENCE",
-            {"errors": [{"field": field, "reason": "not_found", "message": f"{object_id} not found"}]},
+            {
+                "errors": [
+                    {"field": field, "reason": "not_found", "message": f"{object_id} not found"}
+                ]
+            },
         ) from exc
 
 

@@ -34,10 +34,16 @@ def test_create_with_the_spec_body(api: Api, tenant: Tenant) -> None:
     a = resp.json
     assert a["id"].startswith("apt_") and a["status"] == "pending"
     assert a["scheduled_at"] == f"{MONDAY}T09:00:00Z" and a["ends_at"] == f"{MONDAY}T11:00:00Z"
-    assert a["customer"] == {"id": tenant.ids["customer_id"], "name": "Marie Dupont",
-                             "email": "marie.dupont@example.com", "phone": "+33612345678"}
+    assert a["customer"] == {
+        "id": tenant.ids["customer_id"],
+        "name": "Marie Dupont",
+        "email": "marie.dupont@example.com",
+        "phone": "+33612345678",
+    }
     assert a["technician"]["name"] == "Jean Martin"
-    assert a["location"]["postal_code"] == "75001" and a["location"]["address"] == "15 rue des Lilas"
+    assert (
+        a["location"]["postal_code"] == "75001" and a["location"]["address"] == "15 rue des Lilas"
+    )
     assert a["notes"] == "Code portail: 1234" and a["reminder_sms"] is True
     assert api.get(f"/v2/appointments/{a['id']}").json == a
 
@@ -56,8 +62,9 @@ def test_time_zone_offsets_are_normalised_to_utc(api: Api, tenant: Tenant) -> No
         pytest.param("cancel", "POST", "cancelled", "cancelled", id="cancel"),
     ],
 )
-def test_transitions_from_pending(api: Api, tenant: Tenant, path: str, method: str, to: str,
-                                  event_status: str) -> None:
+def test_transitions_from_pending(
+    api: Api, tenant: Tenant, path: str, method: str, to: str, event_status: str
+) -> None:
     a = api.post("/v2/appointments", _body(tenant)).json
     url = f"/v2/appointments/{a['id']}" + (f"/{path}" if path else "")
     resp = api.client.open(url, method=method, headers=api.headers())
@@ -72,8 +79,9 @@ def test_transitions_from_pending(api: Api, tenant: Tenant, path: str, method: s
         pytest.param(["confirm", "complete"], "completed", True, id="pending-confirmed-completed"),
         pytest.param(["complete"], "pending", False, id="pending-cannot-complete"),
         pytest.param(["cancel", "confirm"], "cancelled", False, id="cancelled-is-final"),
-        pytest.param(["confirm", "complete", "cancel"], "completed", False,
-                     id="completed-is-final"),
+        pytest.param(
+            ["confirm", "complete", "cancel"], "completed", False, id="completed-is-final"
+        ),
     ],
 )
 def test_status_machine(api: Api, tenant: Tenant, steps: list[str], final: str, ok: bool) -> None:
@@ -125,25 +133,34 @@ def test_overlap_is_409_in_the_spec_format(api: Api, tenant: Tenant) -> None:
     assert after.status_code == 201, after.json
 
 
-def test_moving_onto_another_is_refused_and_cancelled_frees_the_slot(api: Api,
-                                                                      tenant: Tenant) -> None:
+def test_moving_onto_another_is_refused_and_cancelled_frees_the_slot(
+    api: Api, tenant: Tenant
+) -> None:
     a = api.post("/v2/appointments", _body(tenant)).json
     b = api.post("/v2/appointments", _body(tenant, f"{MONDAY}T14:00:00Z")).json
-    moved = api.post(f"/v2/appointments/{b['id']}/reschedule",
-                     {"scheduled_at": f"{MONDAY}T10:00:00Z"})
+    moved = api.post(
+        f"/v2/appointments/{b['id']}/reschedule", {"scheduled_at": f"{MONDAY}T10:00:00Z"}
+    )
     assert moved.status_code == 409
     assert api.get(f"/v2/appointments/{b['id']}").json["scheduled_at"] == f"{MONDAY}T14:00:00Z"
     assert api.delete(f"/v2/appointments/{a['id']}").status_code == 200
-    moved = api.post(f"/v2/appointments/{b['id']}/reschedule",
-                     {"scheduled_at": f"{MONDAY}T10:00:00Z"})
+    moved = api.post(
+        f"/v2/appointments/{b['id']}/reschedule", {"scheduled_at": f"{MONDAY}T10:00:00Z"}
+    )
     assert moved.status_code == 200 and moved.json["scheduled_at"] == f"{MONDAY}T10:00:00Z"
 
 
 def test_filters(api: Api, tenant: Tenant) -> None:
     a = api.post("/v2/appointments", _body(tenant)).json
-    b = api.post("/v2/appointments", _body(
-        tenant, "2030-01-08T09:00:00Z", technician_id=tenant.ids["second_technician_id"],
-        location={"postal_code": "75011", "city": "Paris"})).json
+    b = api.post(
+        "/v2/appointments",
+        _body(
+            tenant,
+            "2030-01-08T09:00:00Z",
+            technician_id=tenant.ids["second_technician_id"],
+            location={"postal_code": "75011", "city": "Paris"},
+        ),
+    ).json
     api.post(f"/v2/appointments/{b['id']}/confirm")
 
     def ids(**params: str) -> list[str]:
@@ -161,11 +178,12 @@ def test_filters(api: Api, tenant: Tenant) -> None:
 
 
 def test_pagination_edges(api: Api, tenant: Tenant) -> None:
-    start = datetime(2030, 2, 4, 7, 0, tzinfo=UTC)  # Monday 08:00 Paris
+    start = datetime(2030, 2, 4, 8, 0, tzinfo=UTC)  # Monday 09:00 Paris
     for i in range(23):
         day = start + timedelta(days=7 * (i // 3), hours=3 * (i % 3))
-        resp = api.post("/v2/appointments", _body(tenant, day.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                                  duration=60))
+        resp = api.post(
+            "/v2/appointments", _body(tenant, day.strftime("%Y-%m-%dT%H:%M:%SZ"), duration=60)
+        )
         assert resp.status_code == 201, resp.json
     page = api.get("/v2/appointments", date_from="2030-02-01", per_page=10, page=3).json
     assert page["meta"] == {"total": 23, "page": 3, "per_page": 10, "total_pages": 3}
@@ -174,8 +192,12 @@ def test_pagination_edges(api: Api, tenant: Tenant) -> None:
     assert beyond["data"] == [] and beyond["meta"]["total"] == 23
     all_ids = []
     for n in (1, 2, 3):
-        all_ids += [x["id"] for x in api.get("/v2/appointments", date_from="2030-02-01",
-                                             per_page=10, page=n).json["data"]]
+        all_ids += [
+            x["id"]
+            for x in api.get("/v2/appointments", date_from="2030-02-01", per_page=10, page=n).json[
+                "data"
+            ]
+        ]
     assert len(all_ids) == len(set(all_ids)) == 23
     one = api.get("/v2/appointments", date_from="2030-02-01", per_page=100).json
     assert one["meta"]["total_pages"] == 1 and len(one["data"]) == 23

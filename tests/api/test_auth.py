@@ -16,21 +16,34 @@ from tests.support import Tenant
 
 
 def _token(client: FlaskClient, tenant: Tenant, **extra: str) -> dict:
-    body = {"grant_type": "client_credentials", "client_id": tenant.client_id,
-            "client_secret": tenant.client_secret, **extra}
+    body = {
+        "grant_type": "client_credentials",
+        "client_id": tenant.client_id,
+        "client_secret": tenant.client_secret,
+        **extra,
+    }
     resp = client.post("/oauth/token", json=body)
     assert resp.status_code == 200, resp.json
     return resp.json
 
 
 def test_form_encoded_and_basic_auth(client: FlaskClient, tenant: Tenant) -> None:
-    form = client.post("/oauth/token", data={
-        "grant_type": "client_credentials", "client_id": tenant.client_id,
-        "client_secret": tenant.client_secret, "scope": "customers:read"})
+    form = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": tenant.client_id,
+            "client_secret": tenant.client_secret,
+            "scope": "customers:read",
+        },
+    )
     assert form.status_code == 200 and form.json["scope"] == "customers:read"
     basic = base64.b64encode(f"{tenant.client_id}:{tenant.client_secret}".encode()).decode()
-    resp = client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                       headers={"Authorization": f"Basic {basic}"})
+    resp = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}"},
+    )
     assert resp.status_code == 200
     assert "webhooks:manage" in resp.json["scope"].split()  # no scope asked: all granted
 
@@ -38,15 +51,24 @@ def test_form_encoded_and_basic_auth(client: FlaskClient, tenant: Tenant) -> Non
 @pytest.mark.parametrize(
     "body,status,error",
     [
-        pytest.param({"grant_type": "client_credentials", "client_id": "cli_x",
-                      "client_secret": "nope"}, 400, "invalid_client", id="unknown-client"),
+        pytest.param(
+            {"grant_type": "client_credentials", "client_id": "cli_x", "client_secret": "nope"},
+            400,
+            "invalid_client",
+            id="unknown-client",
+        ),
         pytest.param({"grant_type": "password"}, 400, "unsupported_grant_type", id="bad-grant"),
-        pytest.param({"grant_type": "client_credentials", "scope": "admin:all"}, 400,
-                     "invalid_scope", id="unknown-scope"),
+        pytest.param(
+            {"grant_type": "client_credentials", "scope": "admin:all"},
+            400,
+            "invalid_scope",
+            id="unknown-scope",
+        ),
     ],
 )
-def test_token_errors(client: FlaskClient, tenant: Tenant, body: dict, status: int,
-                      error: str) -> None:
+def test_token_errors(
+    client: FlaskClient, tenant: Tenant, body: dict, status: int, error: str
+) -> None:
     body = {"client_id": tenant.client_id, "client_secret": tenant.client_secret, **body}
     resp = client.post("/oauth/token", json=body)
     assert resp.status_code == status
@@ -54,9 +76,14 @@ def test_token_errors(client: FlaskClient, tenant: Tenant, body: dict, status: i
 
 
 def test_wrong_secret_is_refused(client: FlaskClient, tenant: Tenant) -> None:
-    resp = client.post("/oauth/token", json={"grant_type": "client_credentials",
-                                             "client_id": tenant.client_id,
-                                             "client_secret": tenant.client_secret + "x"})
+    resp = client.post(
+        "/oauth/token",
+        json={
+            "grant_type": "client_credentials",
+            "client_id": tenant.client_id,
+            "client_secret": tenant.client_secret + "x",
+        },
+    )
     assert resp.status_code == 401 and resp.json["error"] == "invalid_client"
 
 
@@ -66,14 +93,21 @@ def test_scope_not_granted_to_client(app: Flask, client: FlaskClient, tenant: Te
 
     with get_db(app).session() as s:
         limited = create_client(s, tenant.account_id, "sandbox", "customers:read")
-    resp = client.post("/oauth/token", json={"grant_type": "client_credentials",
-                                             "client_id": limited.id,
-                                             "client_secret": limited.secret,
-                                             "scope": "customers:write"})
+    resp = client.post(
+        "/oauth/token",
+        json={
+            "grant_type": "client_credentials",
+            "client_id": limited.id,
+            "client_secret": limited.secret,
+            "scope": "customers:write",
+        },
+    )
     assert resp.status_code == 400 and resp.json["error"] == "invalid_scope"
 
 
-def test_access_token_is_rs256_jwt_verifiable_with_jwks(client: FlaskClient, tenant: Tenant) -> None:
+def test_access_token_is_rs256_jwt_verifiable_with_jwks(
+    client: FlaskClient, tenant: Tenant
+) -> None:
     tok = _token(client, tenant)
     jwks = client.get("/.well-known/jwks.json").json
     keys = KeySet.import_key_set(jwks)
@@ -89,16 +123,28 @@ def test_access_token_is_rs256_jwt_verifiable_with_jwks(client: FlaskClient, ten
 
 def test_refresh_rotates(client: FlaskClient, tenant: Tenant) -> None:
     first = _token(client, tenant, scope="customers:read")
-    resp = client.post("/oauth/token", json={
-        "grant_type": "refresh_token", "refresh_token": first["refresh_token"],
-        "client_id": tenant.client_id, "client_secret": tenant.client_secret})
+    resp = client.post(
+        "/oauth/token",
+        json={
+            "grant_type": "refresh_token",
+            "refresh_token": first["refresh_token"],
+            "client_id": tenant.client_id,
+            "client_secret": tenant.client_secret,
+        },
+    )
     assert resp.status_code == 200, resp.json
     second = resp.json
     assert second["refresh_token"] != first["refresh_token"]
     assert second["scope"] == "customers:read"
-    again = client.post("/oauth/token", json={
-        "grant_type": "refresh_token", "refresh_token": first["refresh_token"],
-        "client_id": tenant.client_id, "client_secret": tenant.client_secret})
+    again = client.post(
+        "/oauth/token",
+        json={
+            "grant_type": "refresh_token",
+            "refresh_token": first["refresh_token"],
+            "client_id": tenant.client_id,
+            "client_secret": tenant.client_secret,
+        },
+    )
     assert again.status_code == 400 and again.json["error"] == "invalid_grant"
     ok = client.get("/v2/customers", headers={"Authorization": f"Bearer {second['access_token']}"})
     assert ok.status_code == 200
@@ -108,9 +154,14 @@ def test_revocation(client: FlaskClient, tenant: Tenant) -> None:
     tok = _token(client, tenant)
     auth = {"Authorization": f"Bearer {tok['access_token']}"}
     assert client.get("/v2/customers", headers=auth).status_code == 200
-    resp = client.post("/oauth/revoke", data={
-        "token": tok["access_token"], "client_id": tenant.client_id,
-        "client_secret": tenant.client_secret})
+    resp = client.post(
+        "/oauth/revoke",
+        data={
+            "token": tok["access_token"],
+            "client_id": tenant.client_id,
+            "client_secret": tenant.client_secret,
+        },
+    )
     assert resp.status_code == 200
     denied = client.get("/v2/customers", headers=auth)
     assert denied.status_code == 401 and denied.json["error"]["code"] == "INVALID_TOKEN"
@@ -134,8 +185,9 @@ def _tamper(token: str) -> str:
         pytest.param(lambda t: "Bearer not.a.jwt", "INVALID_TOKEN", id="garbage"),
         pytest.param(lambda t: "Bearer ivk_test_unknownkey", "INVALID_TOKEN", id="unknown-key"),
         pytest.param(lambda t: f"Bearer {_tamper(t)}", "INVALID_TOKEN", id="tampered"),
-        pytest.param(lambda t: "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "INVALID_TOKEN",
-                     id="alg-none"),
+        pytest.param(
+            lambda t: "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "INVALID_TOKEN", id="alg-none"
+        ),
     ],
 )
 def test_401_cases(client: FlaskClient, tenant: Tenant, make_header, code: str) -> None:
@@ -168,7 +220,9 @@ def test_api_keys_are_prefixed_and_hashed(app: Flask, tenant: Tenant) -> None:
         live = create_key(s, tenant.account_id, "production", "customers:read")
         assert live.secret.startswith("ivk_live_")
         stored = " ".join(str(v) for row in s.scalars(select(ApiKey)) for v in vars(row).values())
-        stored += " ".join(str(v) for row in s.scalars(select(OAuthClient)) for v in vars(row).values())
+        stored += " ".join(
+            str(v) for row in s.scalars(select(OAuthClient)) for v in vars(row).values()
+        )
     assert tenant.api_key not in stored and live.secret not in stored
     assert tenant.client_secret not in stored
 
@@ -180,6 +234,7 @@ def test_environment_isolation(app: Flask, client: FlaskClient, tenant: Tenant) 
     live = key_with_scopes(app, tenant, "appointments:read customers:read", "production")
     resp = client.get("/v2/appointments", headers={"Authorization": f"Bearer {live}"})
     assert resp.status_code == 200 and resp.json["meta"]["total"] == 0
-    resp = client.get(f"/v2/customers/{tenant.ids['customer_id']}",
-                      headers={"Authorization": f"Bearer {live}"})
+    resp = client.get(
+        f"/v2/customers/{tenant.ids['customer_id']}", headers={"Authorization": f"Bearer {live}"}
+    )
     assert resp.status_code == 404

@@ -21,8 +21,18 @@ def test_document_is_valid_openapi_31(client: FlaskClient) -> None:
     body = doc["paths"]["/v2/appointments"]["post"]["requestBody"]["content"]["application/json"]
     ref = body["schema"]["$ref"].split("/")[-1]
     props = doc["components"]["schemas"][ref]["properties"]
-    for field in ("customer_id", "service_id", "scheduled_at", "technician_id", "duration",
-                  "location", "notes", "notify_customer", "reminder_sms", "reminder_email"):
+    for field in (
+        "customer_id",
+        "service_id",
+        "scheduled_at",
+        "technician_id",
+        "duration",
+        "location",
+        "notes",
+        "notify_customer",
+        "reminder_sms",
+        "reminder_email",
+    ):
         assert field in props
 
 
@@ -41,12 +51,20 @@ def test_no_server_errors(app: Flask, tenant: Tenant) -> None:
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=6, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=6,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def check(case: schemathesis.Case) -> None:
             response = case.call(app=app, headers=headers)
-            assert response.status_code < 500, (case.method, case.formatted_path,
-                                                response.text[:300])
+            assert response.status_code < 500, (
+                case.method,
+                case.formatted_path,
+                response.text[:300],
+            )
             content_type = {k.lower(): v for k, v in response.headers.items()}["content-type"]
             assert "application/json" in str(content_type)
 

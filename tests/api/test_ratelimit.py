@@ -46,17 +46,24 @@ def test_headers_and_429(limited_app, tenant: Tenant) -> None:
 def test_bad_tokens_do_not_spend_a_budget(limited_app, tenant: Tenant) -> None:
     client = limited_app.test_client()
     for _ in range(5):
-        assert client.get("/v2/customers",
-                          headers={"Authorization": "Bearer ivk_test_bad"}).status_code == 401
+        assert (
+            client.get(
+                "/v2/customers", headers={"Authorization": "Bearer ivk_test_bad"}
+            ).status_code
+            == 401
+        )
     ok = client.get("/v2/customers", headers={"Authorization": f"Bearer {tenant.api_key}"})
     assert ok.status_code == 200
 
 
 @pytest.mark.redis
-@pytest.mark.skipif(not os.environ.get("IVALID_TEST_REDIS_URL"),
-                    reason="needs IVALID_TEST_REDIS_URL (CI runs it against the local Redis)")
-def test_two_processes_share_one_budget_through_redis(base_config: dict[str, Any],
-                                                      tenant: Tenant, data_dir: Path) -> None:
+@pytest.mark.skipif(
+    not os.environ.get("IVALID_TEST_REDIS_URL"),
+    reason="needs IVALID_TEST_REDIS_URL (CI runs it against the local Redis)",
+)
+def test_two_processes_share_one_budget_through_redis(
+    base_config: dict[str, Any], tenant: Tenant, data_dir: Path
+) -> None:
     redis_url = os.environ["IVALID_TEST_REDIS_URL"]
     import redis
 
@@ -71,8 +78,10 @@ def test_two_processes_share_one_budget_through_redis(base_config: dict[str, Any
     servers = [LiveServer(env, dev=True), LiveServer(env, dev=True)]
     try:
         auth = {"Authorization": f"Bearer {tenant.api_key}"}
-        codes = [requests.get(f"{servers[i % 2].url}/v2/customers", headers=auth, timeout=10)
-                 .status_code for i in range(8)]
+        codes = [
+            requests.get(f"{servers[i % 2].url}/v2/customers", headers=auth, timeout=10).status_code
+            for i in range(8)
+        ]
     finally:
         for s in servers:
             s.stop()

@@ -11,10 +11,17 @@ SPEC_CUSTOMER: dict[str, Any] = {
     "last_name": "Dupont",
     "email": "marie.dupont@example.com",
     "phone": "+33612345678",
-    "address": {"street": "15 rue des Lilas", "city": "Paris", "postal_code": "75001",
-                "country": "FR"},
-    "preferences": {"preferred_contact": "sms", "preferred_time_slots": ["morning", "afternoon"],
-                    "language": "fr"},
+    "address": {
+        "street": "15 rue des Lilas",
+        "city": "Paris",
+        "postal_code": "75001",
+        "country": "FR",
+    },
+    "preferences": {
+        "preferred_contact": "sms",
+        "preferred_time_slots": ["morning", "afternoon"],
+        "language": "fr",
+    },
     "tags": ["premium", "fidele"],
     "custom_fields": {"numero_client": "CLT-2024-001"},
 }
@@ -59,14 +66,17 @@ def test_customer_crud_and_filters(api: Api) -> None:
     for key in ("address", "preferences", "tags", "custom_fields", "email", "phone"):
         assert c[key] == SPEC_CUSTOMER[key]
     assert c["created_at"].endswith("Z") and c["updated_at"].endswith("Z")
-    other = api.post("/v2/customers", {"first_name": "Paul", "last_name": "Durand",
-                                        "email": "Paul@Example.com", "tags": ["b2b"]}).json
+    other = api.post(
+        "/v2/customers",
+        {"first_name": "Paul", "last_name": "Durand", "email": "Paul@Example.com", "tags": ["b2b"]},
+    ).json
     assert api.get(f"/v2/customers/{c['id']}").json == c
     by_email = api.get("/v2/customers", email="paul@example.com").json
     assert [x["id"] for x in by_email["data"]] == [other["id"]]
     by_tag = api.get("/v2/customers", tag="premium").json
     assert c["id"] in [x["id"] for x in by_tag["data"]] and other["id"] not in [
-        x["id"] for x in by_tag["data"]]
+        x["id"] for x in by_tag["data"]
+    ]
     by_q = api.get("/v2/customers", q="durand").json
     assert [x["id"] for x in by_q["data"]] == [other["id"]]
     upd = api.put(f"/v2/customers/{c['id']}", {"phone": "+33700000000"})
@@ -110,10 +120,15 @@ def test_team_and_technician_crud(api: Api) -> None:
     upd = api.put(f"/v2/technicians/{t['id']}", {"zones": ["75*"], "max_appointments_per_day": 4})
     assert upd.status_code == 200
     assert upd.json["zones"] == ["75*"] and upd.json["skills"] == SPEC_TECHNICIAN["skills"]
-    assert [x["id"] for x in api.get("/v2/technicians", skill="chauffage", zone="75011").json[
-        "data"] if x["id"] == t["id"]] == [t["id"]]
-    assert api.put(f"/v2/teams/{team.json['id']}", {"name": "Équipe Nord-Est"}).json[
-        "name"] == "Équipe Nord-Est"
+    assert [
+        x["id"]
+        for x in api.get("/v2/technicians", skill="chauffage", zone="75011").json["data"]
+        if x["id"] == t["id"]
+    ] == [t["id"]]
+    assert (
+        api.put(f"/v2/teams/{team.json['id']}", {"name": "Équipe Nord-Est"}).json["name"]
+        == "Équipe Nord-Est"
+    )
     assert len(api.get("/v2/teams").json["data"]) == 2
 
 
@@ -122,18 +137,26 @@ def test_schedule_lists_the_day_in_time_order(api: Api, tenant: Tenant) -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    day = datetime.fromisoformat(apt["scheduled_at"].replace("Z", "+00:00")).astimezone(
-        ZoneInfo("Europe/Paris")).date()
-    later = api.post("/v2/appointments", {
-        "customer_id": tenant.ids["customer_id"], "service_id": tenant.ids["service_id"],
-        "technician_id": tenant.ids["technician_id"],
-        "scheduled_at": f"{day.isoformat()}T13:00:00Z"})
+    day = (
+        datetime.fromisoformat(apt["scheduled_at"].replace("Z", "+00:00"))
+        .astimezone(ZoneInfo("Europe/Paris"))
+        .date()
+    )
+    later = api.post(
+        "/v2/appointments",
+        {
+            "customer_id": tenant.ids["customer_id"],
+            "service_id": tenant.ids["service_id"],
+            "technician_id": tenant.ids["technician_id"],
+            "scheduled_at": f"{day.isoformat()}T13:00:00Z",
+        },
+    )
     assert later.status_code == 201, later.json
-    sched = api.get(f"/v2/technicians/{tenant.ids['technician_id']}/schedule",
-                    date=day.isoformat())
+    sched = api.get(f"/v2/technicians/{tenant.ids['technician_id']}/schedule", date=day.isoformat())
     assert sched.status_code == 200
     ids = [a["id"] for a in sched.json["appointments"]]
     assert ids == [apt["id"], later.json["id"]]
-    other_day = api.get(f"/v2/technicians/{tenant.ids['technician_id']}/schedule",
-                        date="2020-01-01").json
+    other_day = api.get(
+        f"/v2/technicians/{tenant.ids['technician_id']}/schedule", date="2020-01-01"
+    ).json
     assert other_day["appointments"] == []

@@ -1,0 +1,177 @@
+"""Loading what the scheduling engine needs from the database, as its plain dataclasses."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.auth.guard import Principal
+from hub.errors import ApiError
+from hub.models import Account, Appointment, ExternalBusy, Service, Technician
+from hub.models.appointment import ACTIVE_STATUSES
+from hub.scheduling import (
+    Booking,
+    BusyPeriod,
+    GeoPoint,
+    HaversineTravel,
+    OsrmTravel,
+    SchedulingSettings,
+    ServiceData,
+    TechnicianData,
+    TravelProvider,
+    centroid,
+    parse_working_hours,
+)
+
+SETTING_KEYS = ("slot_step_minutes", "road_factor", "average_speed_kmh", "search_days")
+
+
+def settings_for(session: Session, p: Principal) -> SchedulingSettings:
+    """The account's scheduling settings (time zone, slot step, travel speed)."""
+    account = session.get(Account, p.account_id)
+    tz = account.timezone if account else "Europe/Paris"
+    extra = {
+        k: v for k, v in ((account.settings or {}) if account else {}).items() if k in SETTING_KEYS
+    }
+    return SchedulingSettings(timezone=tz, **extra)
+
+
+def travel_provider(settings: SchedulingSettings) -> TravelProvider:
+    """OSRM when IVALID_OSRM_URL is set, otherwise the great-circle estimate."""
+    osrm = current_app.config["IVALID"].osrm_url if has_app_context() else ""
+    if osrm:
+        return OsrmTravel(osrm)
+    return HaversineTravel.from_settings(settings)
+
+
+def service_data(s: Service) -> ServiceData:
+    """A Service row as the engine's ServiceData."""
+    return ServiceData(
+        id=s.id,
+        duration=s.duration,
+        buffer_before=s.buffer_before,
+        buffer_after=s.buffer_after,
+        required_skills=frozenset(s.required_skills or ()),
+    )
+
+
+def technician_data(t: Technician) -> TechnicianData:
+    """A Technician row as the engine's TechnicianData (home: start, else current location)."""
+    home = None
+    if t.start_lat is not None and t.start_lng is not None:
+        home = GeoPoint(t.start_lat, t.start_lng)
+    elif t.current_lat is not None and t.current_lng is not None:
+        home = GeoPoint(t.current_lat, t.current_lng)
+    return TechnicianData(
+        id=t.id,
+        name=t.name,
+        skills=frozenset(t.skills or ()),
+        zones=tuple(t.zones or ()),
+        working_hours=parse_working_hours(t.working_hours or {}),
+        max_appointments_per_day=t.max_appointments_per_day,
+        home=home,
+    )
+
+
+def locate(postal_code: str | None, lat: float | None, lng: float | None) -> GeoPoint:
+    """Where an intervention is: its coordinates, else its postal code's centroid, else 422."""
+    if lat is not None and lng is not None:
+        return GeoPoint(lat, lng)
+    point = centroid(postal_code) if postal_code else None
+    if point is None:
+        raise ApiError(422, "UNKNOWN_POSTAL_CODE", {"postal_code": postal_code})
+    return point
+
+
+def local_window(
+    day_from: date, day_to: date, tz: ZoneInfo, margin_days: int = 1
+) -> tuple[datetime, datetime]:
+    """UTC bounds of local days [day_from, day_to] widened by `margin_days` on each side."""
+    start = datetime.combine(day_from - timedelta(days=margin_days), time.min, tz)
+    end = datetime.combine(day_to + timedelta(days=margin_days + 1), time.min, tz)
+    return start, end
+
+
+@dataclass
+class Snapshot:
+    """Technicians with their bookings and busy periods over a time window."""
+
+    technicians: list[TechnicianData]
+    bookings: dict[str, list[Booking]]
+    busy: dict[str, list[BusyPeriod]]
+    window: tuple[datetime, datetime]
+
+
+def load_technicians(
+    session: Session, p: Principal, ids: Iterable[str] | None = None
+) -> list[TechnicianData]:
+    """The account's technicians (or the given ones) as engine data."""
+    stmt = select(Technician).where(
+        Technician.account_id == p.account_id, Technician.environment == p.environment
+    )
+    if ids is not None:
+        stmt = stmt.where(Technician.id.in_(list(ids)))
+    return [technician_data(t) for t in session.scalars(stmt)]
+
+
+def load_snapshot(
+    session: Session,
+    technicians: list[TechnicianData],
+    window: tuple[datetime, datetime],
+) -> Snapshot:
+    """Active appointments and busy periods of `technicians` meeting `window` (Core)."""
+    ids = [t.id for t in technicians]
+    bookings: dict[str, list[Booking]] = defaultdict(list)
+    busy: dict[str, list[BusyPeriod]] = defaultdict(list)
+    if ids:
+        rows: Any = session.execute(
+            select(
+                Appointment.id,
+                Appointment.technician_id,
+                Appointment.scheduled_at,
+                Appointment.ends_at,
+                Appointment.buffer_before,
+                Appointment.buffer_after,
+                Appointment.lat,
+                Appointment.lng,
+                Appointment.postal_code,
+            )
+            .where(
+                Appointment.technician_id.in_(ids),
+                Appointment.status.in_(ACTIVE_STATUSES),
+                Appointment.block_end > window[0],
+                Appointment.block_start < window[1],
+            )
+            .order_by(Appointment.scheduled_at)
+        )
+        for r in rows:
+            loc = GeoPoint(r.lat, r.lng) if r.lat is not None and r.lng is not None else None
+            bookings[r.technician_id].append(
+                Booking(
+                    id=r.id,
+                    technician_id=r.technician_id,
+                    start=r.scheduled_at,
+                    end=r.ends_at,
+                    buffer_before=r.buffer_before,
+                    buffer_after=r.buffer_after,
+                    location=loc,
+                    postal_code=r.postal_code,
+                )
+            )
+        for b in session.execute(
+            select(ExternalBusy.technician_id, ExternalBusy.starts_at, ExternalBusy.ends_at).where(
+                ExternalBusy.technician_id.in_(ids),
+                ExternalBusy.ends_at > window[0],
+                ExternalBusy.starts_at < window[1],
+            )
+        ):
+            busy[b.technician_id].append(BusyPeriod(b.technician_id, b.starts_at, b.ends_at))
+    return Snapshot(technicians, dict(bookings), dict(busy), window)
