@@ -1,0 +1,63 @@
+"""Connectors: one package per remote system, all behind the interface in `connectors.base`.
+
+Sub-packages register themselves on import; `get(name)` and `all_manifests()` import them all
+on first use, so adding a connector means adding a package, nothing else.
+"""
+
+from connectors.base import (
+    AuthError,
+    Channel,
+    Conflict,
+    Connector,
+    ConnectorError,
+    Cursor,
+    CursorExpired,
+    Identity,
+    InvalidRequest,
+    Manifest,
+    NotFound,
+    Notification,
+    NotSupported,
+    OAuth2Client,
+    OAuthToken,
+    Page,
+    PreconditionFailed,
+    RateLimited,
+    RemoteRecord,
+    TokenProvider,
+    TransientError,
+    all_manifests,
+    backoff_delay,
+    get,
+    register,
+    retry_delay,
+)
+
+__all__ = [
+    "AuthError",
+    "Channel",
+    "Conflict",
+    "Connector",
+    "ConnectorError",
+    "Cursor",
+    "CursorExpired",
+    "Identity",
+    "InvalidRequest",
+    "Manifest",
+    "NotFound",
+    "NotSupported",
+    "Notification",
+    "OAuth2Client",
+    "OAuthToken",
+    "Page",
+    "PreconditionFailed",
+    "RateLimited",
+    "RemoteRecord",
+    "TokenProvider",
+    "TransientError",
+    "all_manifests",
+    "backoff_delay",
+    "get",
+    "register",
+    "retry_delay",
+]

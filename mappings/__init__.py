@@ -1,0 +1,31 @@
+"""Declarative field mappings between our objects and remote ones, and the engine applying them."""
+
+from mappings.engine import (
+    FieldMapping,
+    MappingError,
+    apply,
+    content_hash,
+    from_dict,
+    is_echo,
+    load,
+    load_file,
+    loads,
+    preview,
+    remote_deleted,
+    with_override,
+)
+
+__all__ = [
+    "FieldMapping",
+    "MappingError",
+    "apply",
+    "content_hash",
+    "from_dict",
+    "is_echo",
+    "load",
+    "load_file",
+    "loads",
+    "preview",
+    "remote_deleted",
+    "with_override",
+]

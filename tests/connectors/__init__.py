@@ -1,0 +1,1 @@
+"""Tests of the connectors (real client libraries against loopback fakes, cassettes)."""

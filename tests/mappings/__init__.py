@@ -1,0 +1,1 @@
+"""Tests of the declarative mapping engine and the built-in mappings."""
