@@ -1,0 +1,1 @@
+"""Events: the catalogue, the outbox, webhook signing and delivery."""

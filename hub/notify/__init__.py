@@ -1,0 +1,1 @@
+"""Customer notifications for appointments: e-mail, SMS and their French templates."""
