@@ -65,10 +65,17 @@ class _Search:
         self.duration = duration
         self.travel = TravelCache(travel_provider(self.settings))
 
-    def planner(self, first: date, last: date, search_days: int | None = None) -> Planner:
-        """A planner with the bookings of local days [first, last] (plus neighbours) loaded."""
+    def planner(
+        self,
+        first: date,
+        last: date,
+        search_days: int | None = None,
+        loaded: tuple[date, date] | None = None,
+    ) -> Planner:
+        """A planner over local days [first, last] (bookings of `loaded` days, default those)."""
+        lo, hi = loaded or (first, last)
         snap = load_snapshot(
-            self.session, self.technicians, local_window(first, last, self.settings.tz)
+            self.session, self.technicians, local_window(lo, hi, self.settings.tz, self.technicians)
         )
         settings = (
             self.settings
@@ -88,29 +95,33 @@ class _Search:
             self.duration,
         )
 
-    def next_available_date(self, after: date) -> date | None:
-        """The first date after `after` with a slot: tomorrow first, then the whole horizon."""
+    def next_available_date(self, after: date, planner: Planner | None) -> date | None:
+        """The first date after `after` with a slot: tomorrow (with `planner`, whose bookings
+        cover it), then the rest of the horizon, loaded only if tomorrow is full."""
         now = utcnow()
-        found = self.planner(
-            after + timedelta(days=1), after + timedelta(days=1), 1
-        ).next_available_date(after, now)
-        if found is None and self.settings.search_days > 1:
-            found = self.planner(
-                after + timedelta(days=2), after + timedelta(days=self.settings.search_days)
-            ).next_available_date(after + timedelta(days=1), now)
-        return found
+        tomorrow = after + timedelta(days=1)
+        if planner is not None and self.settings.search_days >= 1:
+            if planner.slots(tomorrow, now, first_only=True):
+                return tomorrow
+        if self.settings.search_days <= 1:
+            return None
+        horizon = after + timedelta(days=self.settings.search_days)
+        return self.planner(
+            tomorrow + timedelta(days=1), horizon, self.settings.search_days - 1
+        ).next_available_date(tomorrow, now)
 
 
 def day(session: Session, p: Principal, q: AvailabilityQuery) -> dict[str, Any]:
     """GET /v2/availability: the day's free slots and the next date with one."""
     search = _Search(session, p, q.service_id, q.postal_code, q.technician_id, q.duration)
-    slots = search.planner(q.date, q.date).slots(q.date, utcnow())
+    # One load covers the day and the next one, the usual answer for next_available_date.
+    planner = search.planner(q.date, q.date, loaded=(q.date, q.date + timedelta(days=1)))
+    slots = planner.slots(q.date, utcnow())
+    following = search.next_available_date(q.date, planner)
     return {
         "date": q.date.isoformat(),
         "slots": [_slot(s, search.settings) for s in slots],
-        "next_available_date": (
-            d.isoformat() if (d := search.next_available_date(q.date)) else None
-        ),
+        "next_available_date": following.isoformat() if following else None,
     }
 
 
@@ -157,7 +168,7 @@ def check_slot(session: Session, p: Principal, body: CheckBody) -> dict[str, Any
         travel = None
     else:
         technicians = load_technicians(session, p)
-        snap = booker._snapshot_day(technicians)
+        snap = booker.snapshot_day(technicians)
         planner = Planner(
             technicians,
             booker.service,

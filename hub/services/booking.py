@@ -110,15 +110,15 @@ class Booker:
         self.travel = TravelCache(travel_provider(self.settings))
         self.service = service_data(req.service)
 
-    def _snapshot_day(self, technicians: list[TechnicianData], margin_days: int = 1) -> Any:
+    def snapshot_day(self, technicians: list[TechnicianData], margin_days: int = 0) -> Any:
+        """Bookings of the requested local day (± `margin_days`) for `technicians`."""
         day = self.req.start.astimezone(self.settings.tz).date()
-        return load_snapshot(
-            self.session, technicians, local_window(day, day, self.settings.tz, margin_days)
-        )
+        window = local_window(day, day, self.settings.tz, technicians, margin_days)
+        return load_snapshot(self.session, technicians, window)
 
     def check(self, technician: TechnicianData) -> list[Reason]:
         """The rules' verdict for one technician (reads his current bookings)."""
-        snap = self._snapshot_day([technician])
+        snap = self.snapshot_day([technician])
         result = check(
             technician,
             self.service,
@@ -138,7 +138,7 @@ class Booker:
         """The nearest feasible slots, widening the loaded window only when needed."""
         technicians = load_technicians(self.session, self.p)
         for days in (1, 7, self.settings.search_days):
-            snap = self._snapshot_day(technicians, margin_days=days + 1)
+            snap = self.snapshot_day(technicians, margin_days=days + 1)
             planner = Planner(
                 technicians,
                 self.service,
@@ -187,7 +187,7 @@ def assign(session: Session, p: Principal, req: Request) -> str:
         return req.technician_id
     for _ in range(ASSIGN_ATTEMPTS):
         technicians = load_technicians(session, p)
-        snap = booker._snapshot_day(technicians)
+        snap = booker.snapshot_day(technicians)
         planner = Planner(
             technicians,
             booker.service,

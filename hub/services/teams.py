@@ -211,7 +211,7 @@ def schedule(
         .order_by(Appointment.scheduled_at)
     ).unique()
     tech = technician_data(t)
-    snap = load_snapshot(session, [tech], local_window(day, day, tz))
+    snap = load_snapshot(session, [tech], local_window(day, day, tz, [tech]))
     plan = day_plan(
         tech,
         snap.bookings.get(t.id, []),
