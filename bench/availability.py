@@ -18,7 +18,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -73,7 +74,7 @@ def seed(url: str, technicians: int, per_technician: int = 40) -> tuple[str, str
             s.add_all([service, customer])
             techs = []
             for i in range(technicians):
-                zones = rng.sample(ARRONDISSEMENTS, 6) + ["75001"]
+                zones = [*rng.sample(ARRONDISSEMENTS, 6), "75001"]
                 home = centroid(rng.choice(ARRONDISSEMENTS))
                 assert home is not None
                 t = Technician(
@@ -129,9 +130,9 @@ def baseline(app, key: str) -> Callable[[], None]:
     """Load the day's technicians and appointments rows and serialise them to JSON."""
     from sqlalchemy import select
 
+    from hub.auth.secrets import hash_secret
     from hub.db import get_db
     from hub.models import ApiKey, Appointment, Technician
-    from hub.auth.secrets import hash_secret
 
     db = get_db(app)
     with db.session() as s:

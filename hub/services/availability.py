@@ -100,9 +100,12 @@ class _Search:
         cover it), then the rest of the horizon, loaded only if tomorrow is full."""
         now = utcnow()
         tomorrow = after + timedelta(days=1)
-        if planner is not None and self.settings.search_days >= 1:
-            if planner.slots(tomorrow, now, first_only=True):
-                return tomorrow
+        if (
+            planner is not None
+            and self.settings.search_days >= 1
+            and planner.slots(tomorrow, now, first_only=True)
+        ):
+            return tomorrow
         if self.settings.search_days <= 1:
             return None
         horizon = after + timedelta(days=self.settings.search_days)
