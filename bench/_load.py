@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import http.client
+import re
+import shutil
 import statistics
+import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -81,3 +84,35 @@ def run_load(url: str, headers: dict[str, str], seconds: float, connections: int
     for t in threads:
         t.join()
     return LoadResult(totals["ok"], totals["err"], time.monotonic() - t0, latencies)
+
+
+def wrk_available() -> bool:
+    """True when the `wrk` load generator (Debian package `wrk`) is installed."""
+    return shutil.which("wrk") is not None
+
+
+def run_wrk(url: str, headers: dict[str, str], seconds: float, connections: int) -> LoadResult:
+    """Load `url` with wrk (one thread: it is a separate, C process, light on a small machine)."""
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+    for k, v in headers.items():
+        args += ["-H", f"{k}: {v}"]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    p50 = _wrk_latency(out, "50%")
+    p99 = _wrk_latency(out, "99%")
+    total = int(rps * seconds)
+    return LoadResult(
+        total,
+        int(errors.group(1)) if errors else 0,
+        seconds,
+        [p50] * (total // 2) + [p99] * (total - total // 2),
+    )
+
+
+def _wrk_latency(out: str, pct: str) -> float:
+    m = re.search(rf"{re.escape(pct)}\s+([\d.]+)(us|ms|s)", out)
+    if not m:
+        return 0.0
+    value, unit = float(m.group(1)), m.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value

@@ -14,9 +14,10 @@ def iso(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a `Z` suffix (seconds precision), or None."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.tzinfo is not UTC:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    # isoformat is implemented in C; this runs several times per object serialised.
+    return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def iso_ms(value: datetime) -> str:

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from hub.api.routing import ENDPOINTS, Endpoint
+from hub.auth.guard import ANY_SCOPE
 from hub.auth.scopes import SCOPES
 from hub.schemas.common import ErrorResponse
 
@@ -112,7 +113,8 @@ def _operation(ep: Endpoint, ref: Any, components: dict[str, Any]) -> dict[str, 
         "parameters": params,
     }
     if ep.scope:
-        op["security"] = [{"oauth2": [ep.scope]}, {"bearer": []}]
+        scopes = [] if ep.scope == ANY_SCOPE else [ep.scope]
+        op["security"] = [{"oauth2": scopes}, {"bearer": []}]
     if ep.body is not None:
         op["requestBody"] = {
             "required": True,

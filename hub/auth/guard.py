@@ -130,10 +130,14 @@ def _check_not_revoked(jti: str) -> None:
     _cache().put(f"jti:{jti}", Principal("", "", frozenset(), ""))
 
 
+# The scope of routes open to any valid credential, whatever its scopes.
+ANY_SCOPE = "*"
+
+
 def require_scope(scope: str) -> Principal:
     """Authenticate and check `scope`; 403 INSUFFICIENT_SCOPE naming it otherwise."""
     principal = authenticate()
-    if scope not in principal.scopes:
+    if scope != ANY_SCOPE and scope not in principal.scopes:
         raise ApiError(
             403,
             "INSUFFICIENT_SCOPE",

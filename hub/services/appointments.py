@@ -325,11 +325,16 @@ def list_(session: Session, p: Principal, q: AppointmentQuery) -> dict[str, Any]
     if q.date_to:
         params["date_to"] = _bound(session, p, q.date_to, True)
     count, page = _list_statements(frozenset(params) - {"account_id", "environment"})
-    conn = session.connection()  # Core execution: no ORM layer on the hot path
-    total = conn.execute(count, params).scalar() or 0
-    rows = conn.execute(
-        page, {**params, "limit": q.per_page, "offset": (q.page - 1) * q.per_page}
-    ).mappings()
+    offset = (q.page - 1) * q.per_page
+    # Core on a pooled connection of its own: no ORM session on the hot path.
+    with session.get_bind().connect() as conn:
+        rows = (
+            conn.execute(page, {**params, "limit": q.per_page, "offset": offset}).mappings().all()
+        )
+        if 0 < len(rows) < q.per_page or (not rows and offset == 0):
+            total = offset + len(rows)  # a page that is not full tells the total by itself
+        else:
+            total = conn.execute(count, params).scalar() or 0
     meta = {
         "total": total,
         "page": q.page,
