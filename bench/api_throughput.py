@@ -76,7 +76,9 @@ def _load_process(
 def load_from_other_process(
     url: str, headers: dict[str, str], seconds: float, conns: int
 ) -> LoadResult:
-    """Run the load generator in a separate process."""
+    """Run the load generator in a separate process: wrk when installed, else Python's."""
+    if wrk_available():
+        return run_wrk(url, headers, seconds, conns)
     q: mp.Queue = mp.Queue()  # type: ignore[type-arg]
     p = mp.Process(target=_load_process, args=(url, headers, seconds, conns, q))
     p.start()
