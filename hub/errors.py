@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from hub.i18n import message
@@ -140,6 +140,26 @@ def register_error_handlers(app: Flask) -> None:
             )
         log.warning("integrity error on %s %s: %s", request.method, request.path, exc.orig)
         return error_response(ApiError(409, "CONFLICT"))
+
+    @app.errorhandler(DataError)
+    def _bad_value(exc: DataError) -> Response:
+        # A value the database cannot store that validation let through: the client's input.
+        log.warning("data error on %s %s: %s", request.method, request.path, exc.orig)
+        return error_response(
+            ApiError(
+                422,
+                "VALIDATION_ERROR",
+                {
+                    "errors": [
+                        {
+                            "field": "",
+                            "reason": "invalid_value",
+                            "message": "a value cannot be stored",
+                        }
+                    ]
+                },
+            )
+        )
 
     @app.errorhandler(OperationalError)
     def _database_unavailable(exc: OperationalError) -> Response:

@@ -44,6 +44,34 @@ def _openapi_path(rule: str) -> str:
     return "/".join(out)
 
 
+def _has_nul(value: Any) -> bool:
+    """True when a string anywhere in `value` holds a NUL character (databases refuse them)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul(where: str, value: Any) -> None:
+    if _has_nul(value):
+        raise ApiError(
+            422,
+            "VALIDATION_ERROR",
+            {
+                "errors": [
+                    {
+                        "field": where,
+                        "reason": "nul_character",
+                        "message": "NUL characters are refused",
+                    }
+                ]
+            },
+        )
+
+
 def parse_json_body(model: type[BaseModel], optional: bool = False) -> BaseModel:
     """The request body validated by `model`: 415, 400 or 422 in the API's format otherwise."""
     raw = request.get_data(cache=True)
@@ -61,6 +89,7 @@ def parse_json_body(model: type[BaseModel], optional: bool = False) -> BaseModel
         raise ApiError(400, "INVALID_JSON", {"reason": str(exc)[:200]}) from exc
     if not isinstance(data, dict):
         raise ApiError(400, "INVALID_JSON", {"reason": "the body must be a JSON object"})
+    _refuse_nul("body", data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -73,6 +102,7 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
     for key in request.args:
         values = request.args.getlist(key)
         data[key] = values if len(values) > 1 else values[0]
+    _refuse_nul("query", data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -120,6 +150,7 @@ def route(
                 if replay is not None:
                     return replay
             try:
+                _refuse_nul("path", url_args)
                 kwargs: dict[str, Any] = dict(url_args)
                 if body is not None:
                     kwargs["body"] = parse_json_body(body, body_optional)

@@ -31,7 +31,10 @@ def get_owned(
     session: Session, model: type[T], object_id: str, p: Principal, *, for_update: bool = False
 ) -> T:
     """The caller's object with this id; another tenant's, or none, is 404 NOT_FOUND."""
-    obj = session.get(model, object_id, with_for_update=for_update)
+    # FOR UPDATE OF the row itself: PostgreSQL refuses to lock the nullable side of the
+    # outer joins that eager-load an appointment's technician.
+    lock = {"of": model} if for_update else None
+    obj = session.get(model, object_id, with_for_update=lock)
     if (
         obj is None
         or getattr(obj, "account_id", None) != p.account_id
