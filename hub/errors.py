@@ -123,7 +123,7 @@ def register_error_handlers(app: Flask) -> None:
         if status == 404:
             details["path"] = request.path
         if status == 429:
-            headers["Retry-After"] = str(getattr(exc, "retry_after", None) or 60)
+            # Retry-After itself is set by Flask-Limiter from the window's reset time.
             limit = getattr(exc, "limit", None)
             if limit is not None:
                 details["limit"] = str(getattr(limit, "limit", limit))
