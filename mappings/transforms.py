@@ -321,3 +321,37 @@ class EventId(Transform):
             return SKIP
         digest = hashlib.sha256(f"ivalid:{value}".encode()).digest()
         return base64.b32hexencode(digest).decode("ascii").lower().rstrip("=")[:32]
+
+
+@register_transform
+class DateTimeLocal(Transform):
+    """UTC timestamp (+ optional minutes) → {"dateTime": wall-clock time, "timeZone"}.
+
+    Microsoft Graph's dateTimeTimeZone: a local time *without* offset plus the zone's name.
+    In the hour a DST change repeats, a wall-clock time is ambiguous; such an instant is sent
+    in UTC instead, so it never comes back an hour off.
+    """
+
+    name = "datetime_local"
+    params = {"source": Param("path"), "add_minutes": Param("path", required=False)}
+
+    def transform(self, record: Mapping[str, Any], context: Context) -> Any:
+        """Convert to the context's time zone, or UTC where the wall clock is ambiguous."""
+        value = first(record, self.path("source"))
+        if value is None:
+            return SKIP
+        moment = parse_instant(value)
+        if self.path("add_minutes"):
+            minutes = first(record, self.path("add_minutes"))
+            if minutes is None:
+                return SKIP
+            moment += timedelta(minutes=int(minutes))
+        zone = context.time_zone
+        # fold=0: how a receiver reads an offset-less wall time (the first of a repeated hour).
+        wall = moment.astimezone(zone).replace(tzinfo=None, microsecond=0, fold=0)
+        if wall.replace(tzinfo=zone).astimezone(UTC) != moment.replace(microsecond=0):
+            return {
+                "dateTime": moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%S"),
+                "timeZone": "UTC",
+            }
+        return {"dateTime": wall.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": zone.key}

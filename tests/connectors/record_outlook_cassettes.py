@@ -1,0 +1,48 @@
+"""Record cassettes/outlook/*.yaml against the loopback Graph + identity fake.
+
+    .venv/bin/python tests/connectors/record_outlook_cassettes.py            # only missing ones
+    .venv/bin/python tests/connectors/record_outlook_cassettes.py --force    # re-record all
+    .venv/bin/python tests/connectors/record_outlook_cassettes.py events_create token_refresh
+
+Re-record after changing what the connector (or msal) sends, then review the diff: it is the
+change in the requests Microsoft will see. Authorization headers and client secrets are
+filtered out; links in response bodies are rewritten to the fixed replay host.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.connectors.outlook_scenarios import CASSETTE_DIR, SCENARIOS, record  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Record the named (or all) scenarios; existing cassettes are kept unless --force."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("names", nargs="*", help="scenario names (default: all)")
+    parser.add_argument("--force", action="store_true", help="overwrite existing cassettes")
+    args = parser.parse_args(argv)
+    known = {s.name: s for s in SCENARIOS}
+    unknown = set(args.names) - set(known)
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    CASSETTE_DIR.mkdir(parents=True, exist_ok=True)
+    for scenario in [known[n] for n in args.names] or list(SCENARIOS):
+        path = CASSETTE_DIR / f"{scenario.name}.yaml"
+        if path.exists() and not args.force:
+            print(f"kept      {path.relative_to(ROOT)}")
+            continue
+        path.unlink(missing_ok=True)
+        record(scenario, record_mode="once")
+        print(f"recorded  {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
