@@ -111,7 +111,7 @@ def run_wrk(url: str, headers: dict[str, str], seconds: float, connections: int)
 
 
 def _wrk_latency(out: str, pct: str) -> float:
-    m = re.search(rf"{re.escape(pct)}\s+([\d.]+)(us|ms|s)", out)
+    m = re.search(rf"^\s+{re.escape(pct)}\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
     if not m:
         return 0.0
     value, unit = float(m.group(1)), m.group(2)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from hub import representations as rep
 from hub.auth.guard import Principal
@@ -276,14 +277,22 @@ def _list_statement() -> Select[Any]:
     )
 
 
-_FILTERS = {
-    "status": lambda: Appointment.status == bindparam("status"),
-    "technician_id": lambda: Appointment.technician_id == bindparam("technician_id"),
-    "customer_id": lambda: Appointment.customer_id == bindparam("customer_id"),
-    "postal_code": lambda: Appointment.postal_code == bindparam("postal_code"),
-    "date_from": lambda: Appointment.scheduled_at >= bindparam("date_from"),
-    "date_to": lambda: Appointment.scheduled_at < bindparam("date_to"),
+_FILTERS: dict[str, Callable[[Any], Any]] = {
+    "status": lambda a: a.status == bindparam("status"),
+    "technician_id": lambda a: a.technician_id == bindparam("technician_id"),
+    "customer_id": lambda a: a.customer_id == bindparam("customer_id"),
+    "postal_code": lambda a: a.postal_code == bindparam("postal_code"),
+    "date_from": lambda a: a.scheduled_at >= bindparam("date_from"),
+    "date_to": lambda a: a.scheduled_at < bindparam("date_to"),
 }
+
+
+def _conditions(entity: Any, filters: frozenset[str]) -> list[Any]:
+    return [
+        entity.account_id == bindparam("account_id"),
+        entity.environment == bindparam("environment"),
+        *(_FILTERS[name](entity) for name in sorted(filters)),
+    ]
 
 
 @functools.lru_cache(maxsize=128)
@@ -291,17 +300,16 @@ def _list_statements(filters: frozenset[str]) -> tuple[Select[Any], Select[Any]]
     """The count and page statements for one combination of filters, built once.
 
     Re-executing the same statement object with new parameters skips SQLAlchemy's statement
-    construction and cache-key walk, which had been half the cost of a list request.
+    construction and cache-key walk, which had been half the cost of a list request. The page
+    carries the total as an uncorrelated scalar subquery (computed once by the database), so a
+    list is one round trip; the count alone serves pages past the end.
     """
-    conditions = [
-        Appointment.account_id == bindparam("account_id"),
-        Appointment.environment == bindparam("environment"),
-        *(_FILTERS[name]() for name in sorted(filters)),
-    ]
-    count = select(func.count(Appointment.id)).where(*conditions)
+    counted = aliased(Appointment)
+    count = select(func.count(counted.id)).where(*_conditions(counted, filters))
     page = (
         _list_statement()
-        .where(*conditions)
+        .add_columns(count.scalar_subquery().label("_total"))
+        .where(*_conditions(Appointment, filters))
         .order_by(Appointment.scheduled_at, Appointment.id)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
@@ -331,10 +339,10 @@ def list_(session: Session, p: Principal, q: AppointmentQuery) -> dict[str, Any]
         rows = (
             conn.execute(page, {**params, "limit": q.per_page, "offset": offset}).mappings().all()
         )
-        if 0 < len(rows) < q.per_page or (not rows and offset == 0):
-            total = offset + len(rows)  # a page that is not full tells the total by itself
+        if rows:
+            total = rows[0]["_total"]
         else:
-            total = conn.execute(count, params).scalar() or 0
+            total = conn.execute(count, params).scalar() or 0 if offset else 0
     meta = {
         "total": total,
         "page": q.page,
