@@ -7,6 +7,12 @@ from typing import Any
 from flask import Flask
 
 
+class HubFlask(Flask):
+    """Flask with the fast JSON provider."""
+
+    from hub.jsonio import OrjsonProvider as json_provider_class
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask application: the only place that wires things together."""
     from hub import db
@@ -18,15 +24,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from hub.requestctx import init_request_context
 
     settings = Settings.from_env(config)
-    app = Flask(__name__, instance_path=str(settings.data_dir))
+    app = HubFlask(__name__, instance_path=str(settings.data_dir))
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         JSON_SORT_KEYS=False,
         IVALID=settings,
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
     db.init_app(app, settings)
     init_request_context(app)

@@ -53,6 +53,8 @@ class Settings:
             else:
                 values[f.name] = raw
         values.update(overrides or {})
+        if "data_dir" in values:
+            values["data_dir"] = Path(values["data_dir"]).resolve()
         settings = cls(**values)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if not settings.database_url:
