@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck unit bench clean
+.PHONY: install system-deps run test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml sdks/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,20 @@ $(STAMP): pyproject.toml sdks/python/pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## System packages from Debian used by some tests and benchmarks: headless Chromium (the OAuth
+## connect flow in a real browser), wrk (load generator), Node.js (the spec's verifyWebhook).
+## Installed when missing and possible (root with apt-get); otherwise those tests skip, saying why.
+SYSTEM_PACKAGES := chromium:chromium wrk:wrk node:nodejs
+system-deps:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
+	      >/dev/null 2>&1 || echo "could not install$$missing: the tests needing them will skip"; \
+	  else echo "missing$$missing (not root): the tests needing them will skip"; fi; fi
 
 ## make run: migrate, seed a sandbox demo account, start the API and the worker.
 run: install
@@ -26,13 +40,13 @@ typecheck: install
 	$(BIN)/mypy
 	$(BIN)/mypy sdks/python/ivalid
 
-unit: install
+unit: install system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 ## make test: lint, types, then the whole suite.
 test: lint typecheck unit
 
-bench: install
+bench: install system-deps
 	$(BIN)/python bench/api_throughput.py
 	$(BIN)/python bench/availability.py
 	$(BIN)/python bench/webhooks.py
