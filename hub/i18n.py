@@ -7,12 +7,18 @@ from typing import Any
 MESSAGES: dict[str, tuple[str, str]] = {
     # code: (français, English)
     "BAD_REQUEST": ("Requête invalide", "Bad request"),
-    "INVALID_JSON": ("Le corps de la requête n'est pas un JSON valide", "The request body is not valid JSON"),
+    "INVALID_JSON": (
+        "Le corps de la requête n'est pas un JSON valide",
+        "The request body is not valid JSON",
+    ),
     "UNSUPPORTED_MEDIA_TYPE": (
         "Le corps de la requête doit être envoyé en application/json",
         "The request body must be sent as application/json",
     ),
-    "PAYLOAD_TOO_LARGE": ("Le corps de la requête est trop volumineux", "The request body is too large"),
+    "PAYLOAD_TOO_LARGE": (
+        "Le corps de la requête est trop volumineux",
+        "The request body is too large",
+    ),
     "UNAUTHENTICATED": (
         "Authentification requise : envoyez un header Authorization: Bearer <token>",
         "Authentication required: send an Authorization: Bearer <token> header",
@@ -28,7 +34,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "FORBIDDEN": ("Accès refusé", "Access denied"),
     "NOT_FOUND": ("Ressource non trouvée", "Resource not found"),
     "ROUTE_NOT_FOUND": ("Cette route n'existe pas", "No such route"),
-    "METHOD_NOT_ALLOWED": ("Méthode HTTP non autorisée sur cette route", "HTTP method not allowed on this route"),
+    "METHOD_NOT_ALLOWED": (
+        "Méthode HTTP non autorisée sur cette route",
+        "HTTP method not allowed on this route",
+    ),
     "NOT_ACCEPTABLE": ("Format de réponse non disponible", "Response format not available"),
     "CONFLICT": ("Conflit", "Conflict"),
     "SLOT_NOT_AVAILABLE": (
@@ -70,7 +79,56 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "INTERNAL_ERROR": ("Erreur serveur", "Server error"),
     "HTTP_ERROR": ("Erreur HTTP", "HTTP error"),
-    "SERVICE_UNAVAILABLE": ("Service temporairement indisponible", "Service temporarily unavailable"),
+    "SERVICE_UNAVAILABLE": (
+        "Service temporairement indisponible",
+        "Service temporarily unavailable",
+    ),
+    # Webhooks
+    "WEBHOOK_URL_NOT_ALLOWED": (
+        "Cette URL de webhook n'est pas autorisée (https obligatoire, adresses internes refusées)",
+        "This webhook URL is not allowed (https required, internal addresses refused)",
+    ),
+    "WEBHOOK_DISABLED": (
+        'Ce webhook est désactivé : réactivez-le avec PUT {"active": true}',
+        'This webhook is disabled: re-enable it with PUT {"active": true}',
+    ),
+    "WEBHOOK_LIMIT_REACHED": (
+        "Nombre maximal de webhooks atteint pour cet environnement",
+        "Maximum number of webhooks reached for this environment",
+    ),
+    # Integrations
+    "INTEGRATION_NOT_CONFIGURED": (
+        "Cette intégration n'est pas configurée sur ce serveur (identifiants OAuth manquants)",
+        "This integration is not configured on this server (OAuth client missing)",
+    ),
+    "INTEGRATION_NOT_CONNECTED": (
+        "Cette intégration n'est pas connectée : connectez-la d'abord",
+        "This integration is not connected: connect it first",
+    ),
+    "INTEGRATION_CONNECT_FAILED": (
+        "La connexion à l'intégration a échoué",
+        "Connecting the integration failed",
+    ),
+    "MAPPING_INVALID": (
+        "Correspondance de champs invalide : {reason}",
+        "Invalid field mapping: {reason}",
+    ),
+    "UNKNOWN_CALENDAR": (
+        "Cet agenda n'appartient pas au compte connecté",
+        "This calendar does not belong to the connected account",
+    ),
+    "CALENDAR_ALREADY_LINKED": (
+        "Cet agenda est déjà associé à un autre technicien",
+        "This calendar is already linked to another technician",
+    ),
+    "INVALID_NOTIFICATION": (
+        "Notification push refusée",
+        "Push notification refused",
+    ),
+    "UNKNOWN_CHANNEL": (
+        "Canal de notification inconnu",
+        "Unknown notification channel",
+    ),
 }
 
 

@@ -6,7 +6,16 @@ from hub.models.catalog import Service
 from hub.models.customer import Customer
 from hub.models.event import Event
 from hub.models.idempotency import IdempotencyRecord
+from hub.models.integration import (
+    IntegrationCalendar,
+    IntegrationConnection,
+    IntegrationLink,
+    IntegrationOAuthState,
+)
+from hub.models.notification import Notification
+from hub.models.sandbox import SandboxReset
 from hub.models.team import Team, Technician
+from hub.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -16,10 +25,19 @@ __all__ = [
     "Event",
     "ExternalBusy",
     "IdempotencyRecord",
+    "IntegrationCalendar",
+    "IntegrationConnection",
+    "IntegrationLink",
+    "IntegrationOAuthState",
+    "Notification",
     "OAuthClient",
     "OAuthToken",
+    "SandboxReset",
     "Service",
     "SigningKey",
     "Team",
     "Technician",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
