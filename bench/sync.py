@@ -1,0 +1,321 @@
+"""Benchmark: a full sync of 10,000 remote events, then an incremental sync after 100 changes.
+
+Runs the hub's real sync (connector over HTTP, mapping, database, cursors) against a provider
+fake on loopback, connected through the real OAuth flow. For each phase it prints the HTTP
+calls made against the minimum possible (the pages a full listing needs at the provider's
+largest page; one call for an incremental), records/s, and — as the baseline measured in the
+same run — the records/s of the connector alone listing the same calendar with no database.
+
+    .venv/bin/python bench/sync.py [--events 10000] [--changes 100] [--target google]
+
+A target is one provider and its fake (`Target` below); add one to TARGETS to bench another
+connector (Outlook: start its fake, seed events into one calendar, change some, count calls).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from hub.sync.config import ProviderConfig
+
+TECHNICIAN_EMAIL = "tech@bench.example"
+
+
+class Target(Protocol):
+    """One provider and its fake, as the benchmark needs them."""
+
+    name: str  # the connector's registry name
+    title: str
+    max_page_size: int  # the provider's largest page: sets the minimum number of calls
+
+    def start(self) -> None:
+        """Start the fake on loopback."""
+
+    def stop(self) -> None:
+        """Stop it."""
+
+    def provider(self) -> ProviderConfig:
+        """The OAuth application and endpoints, pointed at the fake."""
+
+    def calendar_id(self) -> str:
+        """The calendar the technician is linked to (its id is his e-mail)."""
+
+    def seed(self, count: int) -> None:
+        """Create `count` events in that calendar, as the remote user would."""
+
+    def change(self, count: int) -> None:
+        """Move, rename or delete `count` of them."""
+
+    def consent(self, authorization_url: str) -> str:
+        """Play the user on the consent page; returns the redirect to our callback."""
+
+    def api_calls(self) -> int:
+        """Calls made to the provider's API so far (not the OAuth endpoints)."""
+
+    def reset_calls(self) -> None:
+        """Forget the counted calls."""
+
+    def baseline(self) -> tuple[int, float]:
+        """(records, seconds) of the connector alone listing the calendar (no database)."""
+
+
+class GoogleTarget:
+    """Google Calendar and its stateful fake."""
+
+    name = "google-calendar"
+    title = "Google Calendar"
+    max_page_size = 2500
+
+    def __init__(self) -> None:
+        from tests.fakes.google_calendar import FakeGoogleCalendar
+
+        self.fake = FakeGoogleCalendar(user_email="admin@bench.example", seed=7)
+        self.ids: list[str] = []
+
+    def start(self) -> None:
+        """Start the fake; the technician's calendar is shared with the connected user."""
+        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+        self.fake.start()
+        self.fake.add_calendar(TECHNICIAN_EMAIL, "Technicien")
+
+    def stop(self) -> None:
+        """Stop the fake."""
+        self.fake.stop()
+
+    def provider(self) -> ProviderConfig:
+        """The fake's endpoints."""
+        from tests.fakes.google_calendar import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+        urls = self.fake.oauth_endpoints()
+        return ProviderConfig(
+            self.name,
+            DEFAULT_CLIENT_ID,
+            DEFAULT_CLIENT_SECRET,
+            urls["authorize_url"],
+            urls["token_url"],
+            urls["revoke_url"],
+            self.fake.api_base_url,
+        )
+
+    def calendar_id(self) -> str:
+        """The technician's calendar."""
+        return TECHNICIAN_EMAIL
+
+    def seed(self, count: int) -> None:
+        """`count` one-hour events over the coming year."""
+        start = datetime(2031, 1, 6, 8, tzinfo=UTC)
+        for i in range(count):
+            at = start + timedelta(days=i // 8, hours=i % 8)
+            event = self.fake.user_create(
+                f"Perso {i}", at, at + timedelta(hours=1), calendar_id=TECHNICIAN_EMAIL
+            )
+            self.ids.append(event["id"])
+
+    def change(self, count: int) -> None:
+        """A mix of moves, renames and deletions."""
+        for i, event_id in enumerate(self.ids[:count]):
+            if i % 5 == 4:
+                self.fake.user_delete(event_id, calendar_id=TECHNICIAN_EMAIL)
+            elif i % 2:
+                self.fake.user_retitle(event_id, f"Renamed {i}", calendar_id=TECHNICIAN_EMAIL)
+            else:
+                at = datetime(2032, 1, 5, 9, tzinfo=UTC) + timedelta(days=i)
+                self.fake.user_move(
+                    event_id, at, at + timedelta(hours=2), calendar_id=TECHNICIAN_EMAIL
+                )
+
+    def consent(self, authorization_url: str) -> str:
+        """Open the consent page and click Allow (as the tests do)."""
+        from tests.sync.support import consent
+
+        return consent(self.fake, authorization_url)
+
+    def api_calls(self) -> int:
+        """Calendar API calls counted by the fake."""
+        return sum(
+            n for endpoint, n in self.fake.calls.items() if not endpoint.startswith("oauth.")
+        )
+
+    def reset_calls(self) -> None:
+        """Reset the fake's counters."""
+        self.fake.reset_counters()
+
+    def baseline(self) -> tuple[int, float]:
+        """The connector alone: list every event, page by page."""
+        from connectors.base import StaticTokenProvider
+        from connectors.google_calendar import GoogleCalendarConnector
+
+        token = self.fake.issue_access_token()
+        config = {"api_base_url": self.fake.api_base_url, "page_size": self.max_page_size}
+        started = time.perf_counter()
+        records = 0
+        with GoogleCalendarConnector(StaticTokenProvider(token), config) as connector:
+            for page in connector.read(f"events:{TECHNICIAN_EMAIL}", None):
+                records += len(page.records) + len(page.deleted)
+        return records, time.perf_counter() - started
+
+
+TARGETS: dict[str, Callable[[], Target]] = {"google": GoogleTarget}
+
+
+@dataclass
+class Phase:
+    """One measured sync."""
+
+    name: str
+    records: int
+    calls: int
+    minimum: int
+    seconds: float
+
+    def row(self) -> str:
+        """A line of the report."""
+        rate = self.records / self.seconds if self.seconds else 0.0
+        return (
+            f"{self.name:<13}{self.records:>9,}{self.calls:>8}{self.minimum:>9}"
+            f"{self.calls / self.minimum:>11.2f}{self.seconds:>9.2f}{rate:>12,.0f}"
+        )
+
+
+def _hub(workdir: Path, target: Target) -> tuple[Any, Any, str]:
+    """A migrated database, an account with one technician, connected to the target."""
+    from hub import crypto
+    from hub.auth.guard import Principal
+    from hub.auth.scopes import ALL_SCOPES
+    from hub.config import Settings
+    from hub.db import Database, transaction
+    from hub.ids import new_id
+    from hub.migrate import upgrade
+    from hub.models import IntegrationConnection, Technician
+    from hub.services.credentials import create_account
+    from hub.sync import connect
+    from hub.sync.runtime import SyncRuntime
+
+    url = os.environ.get("IVALID_BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
+    settings = Settings.from_env(
+        {
+            "data_dir": workdir,
+            "database_url": url,
+            "encryption_keys": crypto.generate_key(),
+            "public_url": "http://127.0.0.1:9",
+        }
+    )
+    upgrade(url)
+    db = Database(url)
+    rt = SyncRuntime(db, settings, providers={target.name: target.provider()})
+    with db.session() as session:
+        account = create_account(session, "Bench")
+        with transaction(session):
+            session.add(
+                Technician(
+                    id=new_id("tech"),
+                    account_id=account.id,
+                    environment="production",
+                    name="Tech",
+                    email=target.calendar_id(),
+                    skills=[],
+                    zones=[],
+                    working_hours={},
+                )
+            )
+    principal = Principal(account.id, "production", ALL_SCOPES, "bench")
+    start = connect.start(rt, principal, target.name)
+    location = target.consent(start["authorization_url"])
+    outcome = connect.finish(rt, target.name, dict(parse_qsl(urlsplit(location).query)))
+    assert outcome.ok, outcome
+    with db.session() as session:
+        connection_id = session.query(IntegrationConnection.id).scalar()
+    return rt, db, str(connection_id)
+
+
+def _busy(db: Any) -> int:
+    from sqlalchemy import func, select
+
+    from hub.models import ExternalBusy
+
+    with db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(ExternalBusy)) or 0)
+
+
+def run(target: Target, events: int, changes: int) -> list[Phase]:
+    """Both phases against one target; prints the report."""
+    from hub.sync import engine
+
+    target.start()
+    try:
+        target.seed(events)
+        with tempfile.TemporaryDirectory(prefix="ivalid-bench-") as tmp:
+            rt, db, connection_id = _hub(Path(tmp), target)
+            target.reset_calls()
+            started = time.perf_counter()
+            stats = engine.sync_now(rt, connection_id)
+            full = Phase(
+                "full sync",
+                int((stats or {}).get("records", 0)),
+                target.api_calls(),
+                math.ceil(events / target.max_page_size),
+                time.perf_counter() - started,
+            )
+            assert _busy(db) == events, (_busy(db), stats)
+            target.change(changes)
+            target.reset_calls()
+            started = time.perf_counter()
+            stats = engine.sync_now(rt, connection_id)
+            incremental = Phase(
+                "incremental",
+                int((stats or {}).get("records", 0)),
+                target.api_calls(),
+                1,
+                time.perf_counter() - started,
+            )
+            assert _busy(db) == events - changes // 5, (_busy(db), stats)
+            dialect = db.dialect
+            db.engine.dispose()
+        records, seconds = target.baseline()
+    finally:
+        target.stop()
+    print(f"\n{target.title}: {events:,} remote events, then {changes} remote changes ({dialect})")
+    print(
+        f"{'phase':<13}{'records':>9}{'calls':>8}{'minimum':>9}{'calls/min':>11}"
+        f"{'seconds':>9}{'records/s':>12}"
+    )
+    for phase in (full, incremental):
+        print(phase.row())
+    raw = records / seconds if seconds else 0.0
+    hub_rate = full.records / full.seconds if full.seconds else 0.0
+    print(
+        f"baseline: the connector alone lists {records:,} records at {raw:,.0f} records/s; "
+        f"the hub's full sync runs at {hub_rate / raw:.0%} of that"
+        if raw
+        else ""
+    )
+    return [full, incremental]
+
+
+def main() -> None:
+    """Parse the arguments and run the chosen targets."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--changes", type=int, default=100)
+    parser.add_argument("--target", choices=[*TARGETS, "all"], default="all")
+    args = parser.parse_args()
+    names = list(TARGETS) if args.target == "all" else [args.target]
+    for name in names:
+        run(TARGETS[name](), args.events, args.changes)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+"""/v2/integrations: connections to remote systems, their mapping and calendars; the OAuth
+callback page and the providers' push notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from hub.api.routing import route
+from hub.auth.guard import Principal
+from hub.db import get_session
+from hub.errors import ApiError
+from hub.schemas.integrations import (
+    ConnectOut,
+    DisconnectOut,
+    IntegrationList,
+    IntegrationOut,
+    MappingOut,
+    MappingOverride,
+    MappingPreviewIn,
+    MappingPreviewOut,
+    NotificationOut,
+    SyncQueued,
+    TechnicianLinkList,
+    TechnicianLinkOut,
+    TechnicianLinkUpdate,
+)
+from hub.services import integrations
+from hub.sync import channels, connect, runtime
+from hub.sync.result_page import result_page
+
+bp = Blueprint("integrations", __name__)
+SCOPE = "integrations:manage"
+BASE = "/v2/integrations"
+
+
+def _rt() -> runtime.SyncRuntime:
+    return runtime.for_app(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@route(
+    bp,
+    BASE,
+    "GET",
+    scope=SCOPE,
+    summary="Lister les intégrations et leur état",
+    response=IntegrationList,
+)
+def list_integrations(p: Principal) -> dict[str, Any]:
+    return integrations.list_(_rt(), get_session(), p)
+
+
+@route(
+    bp,
+    BASE + "/<name>",
+    "GET",
+    scope=SCOPE,
+    summary="État d'une intégration",
+    response=IntegrationOut,
+    errors=(404,),
+)
+def get_integration(p: Principal, name: str) -> dict[str, Any]:
+    return integrations.get(_rt(), get_session(), p, name)
+
+
+@route(
+    bp,
+    BASE + "/<name>/connect",
+    "POST",
+    scope=SCOPE,
+    summary="Connecter : URL de la page de consentement du fournisseur",
+    response=ConnectOut,
+    errors=(404, 409),
+)
+def connect_integration(p: Principal, name: str) -> dict[str, Any]:
+    return connect.start(_rt(), p, name)
+
+
+@route(
+    bp,
+    BASE + "/<name>",
+    "DELETE",
+    scope=SCOPE,
+    summary="Déconnecter (révoque l'accès, arrête les notifications)",
+    response=DisconnectOut,
+    errors=(404,),
+)
+def disconnect_integration(p: Principal, name: str) -> dict[str, Any]:
+    return connect.disconnect(_rt(), p, name)
+
+
+@route(
+    bp,
+    BASE + "/<name>/sync",
+    "POST",
+    scope=SCOPE,
+    summary="Synchroniser maintenant (exécuté par le worker)",
+    response=SyncQueued,
+    status=202,
+    errors=(404, 409),
+)
+def sync_integration(p: Principal, name: str) -> dict[str, Any]:
+    return integrations.request_sync(_rt(), get_session(), p, name)
+
+
+@route(
+    bp,
+    BASE + "/<name>/mapping",
+    "GET",
+    scope=SCOPE,
+    summary="Correspondance des champs",
+    response=MappingOut,
+    errors=(404,),
+)
+def get_mapping(p: Principal, name: str) -> dict[str, Any]:
+    return integrations.get_mapping(get_session(), p, name)
+
+
+@route(
+    bp,
+    BASE + "/<name>/mapping",
+    "PUT",
+    scope=SCOPE,
+    summary="Personnaliser la correspondance des champs",
+    body=MappingOverride,
+    body_optional=True,
+    response=MappingOut,
+    errors=(404, 422),
+)
+def put_mapping(p: Principal, name: str, body: MappingOverride) -> dict[str, Any]:
+    return integrations.set_mapping(get_session(), p, name, body)
+
+
+@route(
+    bp,
+    BASE + "/<name>/mapping/preview",
+    "POST",
+    scope=SCOPE,
+    summary="Aperçu : ce que devient un rendez-vous chez le fournisseur",
+    body=MappingPreviewIn,
+    response=MappingPreviewOut,
+    errors=(404, 422),
+)
+def preview_mapping(p: Principal, name: str, body: MappingPreviewIn) -> dict[str, Any]:
+    return integrations.preview(get_session(), p, name, body)
+
+
+@route(
+    bp,
+    BASE + "/<name>/links/technicians",
+    "GET",
+    scope=SCOPE,
+    summary="Agenda de chaque technicien",
+    response=TechnicianLinkList,
+    errors=(404,),
+)
+def list_links(p: Principal, name: str) -> dict[str, Any]:
+    return integrations.list_links(get_session(), p, name)
+
+
+@route(
+    bp,
+    BASE + "/<name>/links/technicians/<technician_id>",
+    "PUT",
+    scope=SCOPE,
+    summary="Choisir l'agenda d'un technicien",
+    body=TechnicianLinkUpdate,
+    response=TechnicianLinkOut,
+    errors=(404, 409, 422),
+)
+def put_link(
+    p: Principal, name: str, technician_id: str, body: TechnicianLinkUpdate
+) -> dict[str, Any]:
+    return integrations.set_link(_rt(), get_session(), p, name, technician_id, body)
+
+
+@route(
+    bp,
+    BASE + "/<name>/notifications",
+    "POST",
+    scope=None,
+    summary="Notification push du fournisseur (vérifiée par son jeton de canal)",
+    response=NotificationOut,
+    status=202,
+    errors=(400, 403, 404),
+)
+def notifications(name: str) -> dict[str, Any]:
+    return channels.notified(_rt(), name, dict(request.headers), request.get_data(cache=False))
+
+
+@bp.get("/oauth/callback/<name>")
+def oauth_callback(name: str) -> Response:
+    """Where the provider's consent page sends the browser back (HTML result page)."""
+    outcome = connect.finish(_rt(), name, request.args.to_dict())
+    try:
+        display = connect.connector_class(name).manifest.display_name
+    except ApiError:
+        display = name
+    return result_page(outcome, display)

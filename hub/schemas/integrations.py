@@ -1,0 +1,147 @@
+"""Integrations: connection status, connect/sync answers, mapping overrides, calendar links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from hub.schemas.common import Id, Out, Strict
+
+
+class ConnectedAs(Out):
+    """The remote account a connection uses."""
+
+    id: str
+    email: str | None = None
+    name: str | None = None
+
+
+class IntegrationError(Out):
+    """The last error of a connection."""
+
+    code: str | None = None
+    message: str | None = None
+    at: datetime | None = None
+
+
+class IntegrationOut(Out):
+    """A connector and this account's connection to it."""
+
+    name: str = Field(examples=["google-calendar"])
+    display_name: str
+    status: str = Field(
+        examples=["connected"], description="disconnected | connected | reauth_required"
+    )
+    configured: bool = Field(description="the hub has an OAuth application for it")
+    supports_push: bool
+    connected_as: ConnectedAs | None = None
+    scopes: list[str] = Field(default_factory=list)
+    connected_at: datetime | None = None
+    last_sync_at: datetime | None = None
+    last_sync_status: str | None = None
+    last_error: IntegrationError | None = None
+    next_sync_at: datetime | None = None
+    backoff_until: datetime | None = None
+    sync_interval: int
+    technicians_linked: int = 0
+    pending_pushes: int = 0
+    mapping_overridden: bool = False
+    last_stats: dict[str, int] = Field(default_factory=dict)
+
+
+class IntegrationList(Out):
+    """Every registered connector and its status for the account."""
+
+    data: list[IntegrationOut]
+
+
+class ConnectOut(Out):
+    """Where to send the user: the provider's consent page (valid until `expires_at`)."""
+
+    authorization_url: str
+    expires_at: datetime
+
+
+class DisconnectOut(Out):
+    """The connection after DELETE."""
+
+    integration: str
+    status: str
+    revoked: bool = Field(description="the provider confirmed the grant is revoked")
+
+
+class SyncQueued(Out):
+    """A sync the worker will run shortly."""
+
+    integration: str
+    status: str = Field(examples=["queued"])
+    next_sync_at: datetime | None = None
+    backoff_until: datetime | None = None
+
+
+class MappingOverride(Strict):
+    """An account's change to the built-in mapping; an empty body restores the built-in one."""
+
+    # Rules replace the built-in ones with the same direction and target.
+
+    defaults: dict[str, Any] | None = None
+    rules: list[dict[str, Any]] | None = Field(default=None, max_length=100)
+    remove: list[dict[str, Any]] | None = Field(default=None, max_length=100)
+
+
+class MappingOut(Out):
+    """The account's override and the resulting rules."""
+
+    integration: str
+    override: dict[str, Any] | None = None
+    time_zone: str
+    rules: list[dict[str, Any]]
+
+
+class MappingPreviewIn(Strict):
+    """Which appointment to render, optionally with a draft override to try."""
+
+    appointment_id: Id
+    mapping: MappingOverride | None = None
+
+
+class MappingPreviewOut(Out):
+    """What the appointment becomes remotely."""
+
+    appointment_id: str
+    calendar_id: str | None = None
+    payload: dict[str, Any]
+
+
+class TechnicianLinkOut(Out):
+    """A technician and the remote calendar his appointments go to."""
+
+    technician_id: str
+    technician_name: str
+    email: str | None = None
+    calendar_id: str | None = None
+    linked_by: str | None = None
+    last_pulled_at: datetime | None = None
+    channel_expires_at: datetime | None = None
+    channel_error: str | None = None
+
+
+class TechnicianLinkList(Out):
+    """Every technician's calendar, and the calendars the connected account has."""
+
+    data: list[TechnicianLinkOut]
+    calendars: list[dict[str, Any]]
+
+
+class TechnicianLinkUpdate(Strict):
+    """PUT …/links/technicians/:id — a calendar id of the connected account, or null."""
+
+    calendar_id: str | None = Field(min_length=1, max_length=320)
+
+
+class NotificationOut(Out):
+    """The answer to a provider's push notification."""
+
+    status: str = Field(examples=["queued"])

@@ -1,0 +1,363 @@
+"""Integration connections seen from the API: status, sync now, mapping, technician calendars.
+
+Connect, callback and disconnect talk to the provider and live in hub/sync/connect.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import connectors
+from connectors.base import Manifest
+from hub import representations as rep
+from hub.auth.guard import Principal
+from hub.db import transaction
+from hub.errors import ApiError
+from hub.ids import new_id
+from hub.models import (
+    Account,
+    Appointment,
+    IntegrationCalendar,
+    IntegrationConnection,
+    IntegrationLink,
+    Technician,
+)
+from hub.schemas.integrations import MappingOverride, MappingPreviewIn, TechnicianLinkUpdate
+from hub.services.tenancy import get_owned
+from hub.sync import links
+from hub.sync import mapping as sync_mapping
+from hub.sync.connect import connector_class
+from hub.sync.engine import interval_of
+from hub.sync.outbox import mark_pending
+from hub.sync.runtime import SyncRuntime
+from hub.timeutil import iso
+from mappings import MappingError
+
+
+def _find(
+    session: Session, p: Principal, name: str, *, lock: bool = False
+) -> IntegrationConnection | None:
+    stmt = select(IntegrationConnection).where(
+        IntegrationConnection.account_id == p.account_id,
+        IntegrationConnection.environment == p.environment,
+        IntegrationConnection.connector == name,
+    )
+    return session.scalars(stmt.with_for_update() if lock else stmt).first()
+
+
+def _ensure(session: Session, p: Principal, name: str) -> IntegrationConnection:
+    """The connection row (created disconnected: a mapping can be set before connecting)."""
+    conn = _find(session, p, name, lock=True)
+    if conn is None:
+        conn = IntegrationConnection(
+            id=new_id("conn"),
+            account_id=p.account_id,
+            environment=p.environment,
+            connector=name,
+            status="disconnected",
+            config={},
+            calendars=[],
+            stale_channels=[],
+            unlinked_technicians=[],
+            failure_count=0,
+            last_stats={},
+        )
+        session.add(conn)
+        session.flush()
+    return conn
+
+
+def _connected(
+    session: Session, p: Principal, name: str, lock: bool = False
+) -> IntegrationConnection:
+    conn = _find(session, p, name, lock=lock)
+    if conn is None or conn.status == "disconnected":
+        raise ApiError(409, "INTEGRATION_NOT_CONNECTED", {"integration": name}, name=name)
+    return conn
+
+
+def _status(
+    rt: SyncRuntime, session: Session, manifest: Manifest, conn: IntegrationConnection | None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": manifest.name,
+        "display_name": manifest.display_name,
+        "status": conn.status if conn else "disconnected",
+        "configured": rt.provider(manifest.name).configured,
+        "supports_push": manifest.supports_push,
+        "connected_as": None,
+        "scopes": [],
+        "connected_at": None,
+        "last_sync_at": None,
+        "last_sync_status": None,
+        "last_error": None,
+        "next_sync_at": None,
+        "backoff_until": None,
+        "sync_interval": manifest.default_sync_interval,
+        "technicians_linked": 0,
+        "pending_pushes": 0,
+        "mapping_overridden": False,
+        "last_stats": {},
+    }
+    if conn is None:
+        return out
+    if conn.remote_account_id and conn.status != "disconnected":
+        out["connected_as"] = {
+            "id": conn.remote_account_id,
+            "email": conn.remote_email,
+            "name": conn.remote_name,
+        }
+        out["scopes"] = conn.scopes.split() if conn.scopes else []
+    if conn.last_error:
+        out["last_error"] = {
+            "code": conn.last_error_code,
+            "message": conn.last_error,
+            "at": iso(conn.last_error_at),
+        }
+    out.update(
+        connected_at=iso(conn.connected_at),
+        last_sync_at=iso(conn.last_sync_at),
+        last_sync_status=conn.last_sync_status,
+        next_sync_at=iso(conn.next_sync_at),
+        backoff_until=iso(conn.backoff_until),
+        sync_interval=interval_of(conn),
+        mapping_overridden=bool(conn.mapping_override),
+        last_stats=dict(conn.last_stats or {}),
+    )
+    out["technicians_linked"] = (
+        session.scalar(select(func.count()).where(IntegrationCalendar.connection_id == conn.id))
+        or 0
+    )
+    out["pending_pushes"] = (
+        session.scalar(
+            select(func.count()).where(
+                IntegrationLink.connection_id == conn.id, IntegrationLink.pending.is_(True)
+            )
+        )
+        or 0
+    )
+    return out
+
+
+def list_(rt: SyncRuntime, session: Session, p: Principal) -> dict[str, Any]:
+    """Every registered connector with the account's status."""
+    rows = {
+        c.connector: c
+        for c in session.scalars(
+            select(IntegrationConnection).where(
+                IntegrationConnection.account_id == p.account_id,
+                IntegrationConnection.environment == p.environment,
+            )
+        )
+    }
+    return {"data": [_status(rt, session, m, rows.get(m.name)) for m in connectors.all_manifests()]}
+
+
+def get(rt: SyncRuntime, session: Session, p: Principal, name: str) -> dict[str, Any]:
+    """One connector's status for the account."""
+    manifest = connector_class(name).manifest
+    return _status(rt, session, manifest, _find(session, p, name))
+
+
+def request_sync(rt: SyncRuntime, session: Session, p: Principal, name: str) -> dict[str, Any]:
+    """Queue a sync (and a fresh look at the calendar list) for the worker."""
+    connector_class(name)
+    now = rt.clock.now()
+    with transaction(session):
+        conn = _connected(session, p, name, lock=True)
+        if conn.status != "connected":
+            raise ApiError(
+                409,
+                "INTEGRATION_NOT_CONNECTED",
+                {"integration": name, "status": conn.status},
+                name=name,
+            )
+        if conn.next_sync_at is None or conn.next_sync_at > now:
+            conn.next_sync_at = now
+        conn.refresh_calendars = True
+        return {
+            "integration": name,
+            "status": "queued",
+            "next_sync_at": iso(max(now, conn.backoff_until or now)),
+            "backoff_until": iso(conn.backoff_until),
+        }
+
+
+def _rules(mapping: sync_mapping.FieldMapping) -> list[dict[str, Any]]:
+    return [dict(rule.spec) for rule in mapping.rules]
+
+
+def _validated(
+    name: str, body: MappingOverride | None
+) -> tuple[dict[str, Any] | None, sync_mapping.FieldMapping]:
+    override = body.model_dump(exclude_none=True) if body is not None else None
+    try:
+        return override or None, sync_mapping.build(name, override or None)
+    except MappingError as err:
+        raise ApiError(
+            422,
+            "MAPPING_INVALID",
+            {"message": str(err), "path": err.path, "line": err.line},
+            reason=err.message,
+        ) from err
+
+
+def get_mapping(session: Session, p: Principal, name: str) -> dict[str, Any]:
+    """The account's override and the effective rules."""
+    connector_class(name)
+    conn = _find(session, p, name)
+    override = conn.mapping_override if conn else None
+    mapping = sync_mapping.build(name, override)
+    return {
+        "integration": name,
+        "override": override,
+        "time_zone": mapping.time_zone,
+        "rules": _rules(mapping),
+    }
+
+
+def set_mapping(session: Session, p: Principal, name: str, body: MappingOverride) -> dict[str, Any]:
+    """Validate and store the account's override; linked events are pushed again if changed."""
+    connector_class(name)
+    override, mapping = _validated(name, body)
+    with transaction(session):
+        conn = _ensure(session, p, name)
+        conn.mapping_override = override
+        ids = session.scalars(
+            select(IntegrationLink.appointment_id).where(IntegrationLink.connection_id == conn.id)
+        ).all()
+        mark_pending(session, conn.id, conn.account_id, conn.environment, ids)
+    return {
+        "integration": name,
+        "override": override,
+        "time_zone": mapping.time_zone,
+        "rules": _rules(mapping),
+    }
+
+
+def preview(session: Session, p: Principal, name: str, body: MappingPreviewIn) -> dict[str, Any]:
+    """What an appointment would become remotely (with the stored or a draft override)."""
+    connector_class(name)
+    conn = _find(session, p, name)
+    if body.mapping is not None:
+        _, mapping = _validated(name, body.mapping)
+    else:
+        mapping = sync_mapping.build(name, conn.mapping_override if conn else None)
+    appointment = get_owned(session, Appointment, body.appointment_id, p)
+    account = session.get(Account, p.account_id)
+    context = {"time_zone": account.timezone if account else mapping.time_zone}
+    link = calendar = None
+    if conn is not None:
+        link = session.scalars(
+            select(IntegrationLink).where(
+                IntegrationLink.connection_id == conn.id,
+                IntegrationLink.appointment_id == appointment.id,
+            )
+        ).first()
+        calendar = session.scalars(
+            select(IntegrationCalendar.calendar_id).where(
+                IntegrationCalendar.connection_id == conn.id,
+                IntegrationCalendar.technician_id == appointment.technician_id,
+            )
+        ).first()
+    payload = sync_mapping.render(
+        mapping, rep.appointment(appointment), context, link.title if link else None
+    )
+    return {"appointment_id": appointment.id, "calendar_id": calendar, "payload": payload}
+
+
+def list_links(session: Session, p: Principal, name: str) -> dict[str, Any]:
+    """Each technician and his calendar."""
+    connector_class(name)
+    conn = _find(session, p, name)
+    rows = {}
+    if conn is not None:
+        rows = {
+            r.technician_id: r
+            for r in session.scalars(
+                select(IntegrationCalendar).where(IntegrationCalendar.connection_id == conn.id)
+            )
+        }
+    data = []
+    for tech in session.scalars(
+        select(Technician)
+        .where(Technician.account_id == p.account_id, Technician.environment == p.environment)
+        .order_by(Technician.name, Technician.id)
+    ):
+        row = rows.get(tech.id)
+        data.append(
+            {
+                "technician_id": tech.id,
+                "technician_name": tech.name,
+                "email": tech.email,
+                "calendar_id": row.calendar_id if row else None,
+                "linked_by": row.linked_by if row else None,
+                "last_pulled_at": iso(row.last_pulled_at) if row else None,
+                "channel_expires_at": iso(row.channel_expires_at) if row else None,
+                "channel_error": row.channel_error if row else None,
+            }
+        )
+    return {"data": data, "calendars": list(conn.calendars or []) if conn else []}
+
+
+def set_link(
+    rt: SyncRuntime,
+    session: Session,
+    p: Principal,
+    name: str,
+    technician_id: str,
+    body: TechnicianLinkUpdate,
+) -> dict[str, Any]:
+    """Send a technician's appointments to another calendar (null: to none)."""
+    connector_class(name)
+    now = rt.clock.now()
+    with transaction(session):
+        tech = get_owned(session, Technician, technician_id, p)
+        conn = _connected(session, p, name, lock=True)
+        current = session.scalars(
+            select(IntegrationCalendar).where(
+                IntegrationCalendar.connection_id == conn.id,
+                IntegrationCalendar.technician_id == tech.id,
+            )
+        ).first()
+        unlinked = [t for t in conn.unlinked_technicians or [] if t != tech.id]
+        if body.calendar_id is None:
+            unlinked.append(tech.id)  # and do not link him again by his e-mail
+            if current is not None:
+                links.unlink(session, conn, current)
+        else:
+            known = {str(c.get("id")) for c in conn.calendars or []}
+            if body.calendar_id not in known:
+                raise ApiError(
+                    422,
+                    "UNKNOWN_CALENDAR",
+                    {
+                        "errors": [
+                            {
+                                "field": "calendar_id",
+                                "reason": "not_found",
+                                "message": "not a calendar of the connected account "
+                                "(POST …/sync refreshes the list)",
+                            }
+                        ],
+                        "calendars": sorted(known),
+                    },
+                )
+            owner = session.scalars(
+                select(IntegrationCalendar.technician_id).where(
+                    IntegrationCalendar.connection_id == conn.id,
+                    IntegrationCalendar.calendar_id == body.calendar_id,
+                )
+            ).first()
+            if owner is not None and owner != tech.id:
+                raise ApiError(
+                    409,
+                    "CALENDAR_ALREADY_LINKED",
+                    {"calendar_id": body.calendar_id, "technician_id": owner},
+                )
+            links.link(session, conn, tech.id, body.calendar_id, "manual", now)
+        conn.unlinked_technicians = unlinked
+    return next(r for r in list_links(session, p, name)["data"] if r["technician_id"] == tech.id)
