@@ -50,6 +50,7 @@ bench: install system-deps
 	$(BIN)/python bench/api_throughput.py
 	$(BIN)/python bench/availability.py
 	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/sync.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -151,10 +151,14 @@ def main() -> None:
     }
     print(f"GET /healthz (bare):   {health_rps:8.1f} req/s")
     print(f"GET /v2/me (no-op):    {base_rps:8.1f} req/s")
-    print(f"GET /v2/appointments:  {real_rps:8.1f} req/s  (p50 {real.median:.1f} ms, "
-          f"p99 {real.pct(99):.1f} ms)")
-    print(f"ratio: {ratio:.3f} (median of {args.rounds} interleaved rounds; goal >= 0.5); "
-          f"load generator: {'wrk' if wrk_available() else 'python (install wrk: less noise)'}")
+    print(
+        f"GET /v2/appointments:  {real_rps:8.1f} req/s  (p50 {real.median:.1f} ms, "
+        f"p99 {real.pct(99):.1f} ms)"
+    )
+    print(
+        f"ratio: {ratio:.3f} (median of {args.rounds} interleaved rounds; goal >= 0.5); "
+        f"load generator: {'wrk' if wrk_available() else 'python (install wrk: less noise)'}"
+    )
     print(json.dumps(report))
 
 

@@ -42,9 +42,20 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
         create_app().run(host=host, port=port, threaded=True, use_reloader=False)
         return
     args = [
-        sys.executable, "-m", "gunicorn", "hub.wsgi:app",
-        "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
-        "--access-logfile", "-", "--graceful-timeout", "20",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "hub.wsgi:app",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "20",
     ]
     os.execv(sys.executable, args)
 
@@ -92,8 +103,11 @@ def accounts_create(name: str, timezone: str, as_json: bool) -> None:
             account = create_account(session, name, timezone)
         except CredentialError as exc:
             raise click.UsageError(str(exc)) from exc
-        _out(as_json, {"id": account.id, "name": account.name, "timezone": account.timezone},
-             f"account {account.id} ({account.name})")
+        _out(
+            as_json,
+            {"id": account.id, "name": account.name, "timezone": account.timezone},
+            f"account {account.id} ({account.name})",
+        )
 
 
 def _issue(kind: str, account: str, env: str, scopes: str | None, name: str, as_json: bool) -> None:
@@ -106,16 +120,28 @@ def _issue(kind: str, account: str, env: str, scopes: str | None, name: str, as_
         except CredentialError as exc:
             raise click.UsageError(str(exc)) from exc
     if kind == "client":
-        data = {"client_id": issued.id, "client_secret": issued.secret,
-                "environment": issued.environment, "scope": issued.scopes}
-        text = (f"client_id:     {issued.id}\nclient_secret: {issued.secret}\n"
-                f"environment:   {issued.environment}\nscope:         {issued.scopes}\n"
-                "(the secret is shown once: store it now)")
+        data = {
+            "client_id": issued.id,
+            "client_secret": issued.secret,
+            "environment": issued.environment,
+            "scope": issued.scopes,
+        }
+        text = (
+            f"client_id:     {issued.id}\nclient_secret: {issued.secret}\n"
+            f"environment:   {issued.environment}\nscope:         {issued.scopes}\n"
+            "(the secret is shown once: store it now)"
+        )
     else:
-        data = {"id": issued.id, "api_key": issued.secret, "environment": issued.environment,
-                "scope": issued.scopes}
-        text = (f"api_key:     {issued.secret}\nenvironment: {issued.environment}\n"
-                f"scope:       {issued.scopes}\n(the key is shown once: store it now)")
+        data = {
+            "id": issued.id,
+            "api_key": issued.secret,
+            "environment": issued.environment,
+            "scope": issued.scopes,
+        }
+        text = (
+            f"api_key:     {issued.secret}\nenvironment: {issued.environment}\n"
+            f"scope:       {issued.scopes}\n(the key is shown once: store it now)"
+        )
     _out(as_json, data, text)
 
 
@@ -181,8 +207,8 @@ def demo(name: str, as_json: bool) -> None:
     }
     token_call = (
         f"curl -s -X POST {base}/oauth/token -H 'Content-Type: application/json' "
-        f"-d '{{\"grant_type\":\"client_credentials\",\"client_id\":\"{client.id}\","
-        f"\"client_secret\":\"{client.secret}\",\"scope\":\"appointments:read "
+        f'-d \'{{"grant_type":"client_credentials","client_id":"{client.id}",'
+        f'"client_secret":"{client.secret}","scope":"appointments:read '
         f"appointments:write customers:read\"}}'"
     )
     text = (
@@ -196,5 +222,75 @@ def demo(name: str, as_json: bool) -> None:
     _out(as_json, data, text)
 
 
+@main.group()
+def sandbox() -> None:
+    """Sandbox environments (the worker resets each one to the demo data every 24 h)."""
+
+
+@sandbox.command("reset")
+@click.option(
+    "--account",
+    "account_ids",
+    multiple=True,
+    help="Account id (repeatable); default: every account.",
+)
+@click.option("--json", "as_json", is_flag=True)
+def sandbox_reset(account_ids: tuple[str, ...], as_json: bool) -> None:
+    """Reset sandboxes to the demo data now; production data is never touched."""
+    from sqlalchemy import select
+
+    from hub.db import Database
+    from hub.models import Account
+    from hub.services import sandbox as sandbox_service
+    from hub.timeutil import utcnow
+
+    database = Database(Settings.from_env().database_url)
+    try:
+        with database.session() as session:
+            known = set(session.scalars(select(Account.id)))
+        targets = list(account_ids) or sorted(known)
+        unknown = [a for a in targets if a not in known]
+        if unknown:
+            raise click.UsageError(f"unknown account(s): {', '.join(unknown)}")
+        done = [a for a in targets if sandbox_service.reset(database, a, utcnow(), force=True)]
+    finally:
+        database.engine.dispose()
+    busy = [a for a in targets if a not in done]
+    _out(
+        as_json,
+        {"reset": done, "busy": busy},
+        "\n".join(
+            [f"sandbox of {a} reset to the demo data" for a in done]
+            + [f"sandbox of {a} is being reset by a worker right now" for a in busy]
+        )
+        or "no account",
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@keys.command("rotate-encryption")
+@click.option("--json", "as_json", is_flag=True)
+def keys_rotate_encryption(as_json: bool) -> None:
+    """Re-encrypt every stored third-party token with the newest IVALID_ENCRYPTION_KEYS key."""
+    from hub.db import Database
+    from hub.sync.keys import rotate_encryption
+
+    settings = Settings.from_env()
+    database = Database(settings.database_url)
+    try:
+        result = rotate_encryption(database, settings)
+    finally:
+        database.engine.dispose()
+    counts = {
+        "connections": result.connections,
+        "calendars": result.calendars,
+        "states": result.states,
+    }
+    _out(
+        as_json,
+        {"status": "ok", **counts},
+        "re-encrypted: " + ", ".join(f"{v} {k}" for k, v in counts.items()),
+    )

@@ -55,14 +55,19 @@ def base_config(database_url: str, data_dir: Path) -> dict[str, Any]:
         "rate_limit": "100000/minute",
         "public_url": "http://127.0.0.1:8000",
         "encryption_keys": "",
+        # Webhooks in tests go to receivers on loopback; the SSRF tests use their own lists.
+        "webhook_allowlist": "127.0.0.1/32,::1,localhost",
     }
 
 
 @pytest.fixture(scope="session")
-def session_app(base_config: dict[str, Any]) -> Flask:
+def session_app(base_config: dict[str, Any]) -> Iterator[Flask]:
     from hub import create_app
+    from hub.db import get_db
 
-    return create_app(dict(base_config))
+    app = create_app(dict(base_config))
+    yield app
+    get_db(app).engine.dispose()  # close pooled connections before the interpreter does
 
 
 @pytest.fixture()

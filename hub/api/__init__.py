@@ -16,6 +16,11 @@ BLUEPRINT_MODULES = (
     "services",
     "teams",
     "appointments",
+    "availability",
+    "me",
+    "webhooks",
+    "events",
+    "integrations",
 )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hub import representations as rep
 from hub.auth.guard import Principal
-from hub.db import transaction
+from hub.db import get_db, transaction
 from hub.errors import ApiError
 from hub.ids import new_id
 from hub.models import Appointment, Customer, Service, Technician
@@ -95,7 +95,10 @@ def _book(session: Session, p: Principal, a: Appointment, technician_id: str | N
         technician_id=technician_id,
         ignore_appointment_id=a.id,
     )
-    a.technician_id = booking.assign(session, p, req)
+    # No autoflush while the rules read: the moved row must not reach the database (and, on
+    # PostgreSQL, its exclusion constraint) before the rules have had their say.
+    with session.no_autoflush:
+        a.technician_id = booking.assign(session, p, req)
 
 
 def _transition(a: Appointment, to_status: str) -> None:
@@ -333,7 +336,7 @@ def list_(session: Session, p: Principal, q: AppointmentQuery) -> dict[str, Any]
     count, page = _list_statements(frozenset(params) - {"account_id", "environment"})
     offset = (q.page - 1) * q.per_page
     # Core on a pooled connection of its own: no ORM session on the hot path.
-    with session.get_bind().connect() as conn:
+    with get_db().engine.connect() as conn:
         rows = (
             conn.execute(page, {**params, "limit": q.per_page, "offset": offset}).mappings().all()
         )

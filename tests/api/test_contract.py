@@ -15,7 +15,9 @@ from tests.support import Api, Tenant, key_with_scopes
 
 blueprint_modules()
 SCOPED = [ep for ep in ENDPOINTS if ep.scope and ep.scope != ANY_SCOPE]
-WITH_ID = [ep for ep in SCOPED if "{" in ep.path]
+# Path parameters that name something global (a connector), not an object of a tenant.
+GLOBAL_PARAMS = {"name"}
+WITH_ID = [ep for ep in SCOPED if set(re.findall(r"\{(\w+)\}", ep.path)) - GLOBAL_PARAMS]
 
 # Which demo object stands behind each path parameter.
 PARAM_SOURCES = {
@@ -29,6 +31,12 @@ PARAM_SOURCES = {
 def _ids(api: Api, tenant: Tenant) -> dict[str, str]:
     ids = dict(tenant.ids)
     ids["appointment_id"] = api.get("/v2/appointments").json["data"][0]["id"]
+    hook = api.post(
+        "/v2/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["customer.created"]}
+    )
+    assert hook.status_code == 201, hook.json
+    ids["webhook_id"] = hook.json["id"]
+    ids["name"] = "google-calendar"
     return ids
 
 
@@ -39,6 +47,8 @@ def _fill(path: str, ids: dict[str, str]) -> str:
 # A valid body where an endpoint needs one, so that only ownership decides the answer.
 BODIES = {
     "/v2/appointments/{appointment_id}/reschedule": {"scheduled_at": "2030-01-07T09:00:00Z"},
+    "/v2/webhooks/{webhook_id}/recover": {"since": "2020-01-01T00:00:00Z"},
+    "/v2/integrations/{name}/links/technicians/{technician_id}": {"calendar_id": "a@b.example"},
 }
 
 
