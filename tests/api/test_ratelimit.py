@@ -17,9 +17,11 @@ from tests.support import LiveServer, Tenant, make_tenant
 @pytest.fixture()
 def limited_app(base_config: dict[str, Any]):
     from hub import create_app
+    from hub.db import get_db
 
     app = create_app({**base_config, "rate_limit": "3/minute", "redis_url": ""})
     yield app
+    get_db(app).engine.dispose()
 
 
 def test_headers_and_429(limited_app, tenant: Tenant) -> None:

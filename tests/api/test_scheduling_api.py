@@ -323,10 +323,11 @@ def test_sunday_dst_change_through_the_api(api: Api, tenant: Tenant) -> None:
 
 def test_osrm_travel_provider(base_config: dict[str, Any], tenant: Tenant) -> None:
     from hub import create_app
+    from hub.db import get_db
 
     osrm = FakeOsrm(speed_mps=2.0).start()  # slow traffic: 2 m/s
+    app = create_app({**base_config, "osrm_url": osrm.base_url})
     try:
-        app = create_app({**base_config, "osrm_url": osrm.base_url})
         api = Api(app.test_client(), tenant.api_key)
         resp = api.get(
             "/v2/availability",
@@ -341,6 +342,7 @@ def test_osrm_travel_provider(base_config: dict[str, Any], tenant: Tenant) -> No
         # where the default estimate says ~10 min.
         assert resp.json["slots"][0]["travel_time"] >= 35
     finally:
+        get_db(app).engine.dispose()
         osrm.stop()
 
 
