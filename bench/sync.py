@@ -6,10 +6,10 @@ calls made against the minimum possible (the pages a full listing needs at the p
 largest page; one call for an incremental), records/s, and — as the baseline measured in the
 same run — the records/s of the connector alone listing the same calendar with no database.
 
-    .venv/bin/python bench/sync.py [--events 10000] [--changes 100] [--target google]
+    .venv/bin/python bench/sync.py [--events 10000] [--changes 100] [--target google|outlook]
 
 A target is one provider and its fake (`Target` below); add one to TARGETS to bench another
-connector (Outlook: start its fake, seed events into one calendar, change some, count calls).
+connector: start its fake, seed events into one calendar, change some, count calls.
 """
 
 from __future__ import annotations
@@ -168,7 +168,117 @@ class GoogleTarget:
         return records, time.perf_counter() - started
 
 
-TARGETS: dict[str, Callable[[], Target]] = {"google": GoogleTarget}
+class OutlookTarget:
+    """Outlook / Microsoft 365 and the Graph fake (msal against its identity endpoints)."""
+
+    name = "outlook"
+    title = "Outlook (Microsoft Graph)"
+    max_page_size = 1000  # Graph's largest calendarView delta page (Prefer: odata.maxpagesize)
+
+    def __init__(self) -> None:
+        from tests.fakes.graph import FakeGraph
+
+        self.fake = FakeGraph(
+            user_email="admin@bench.example", user_name="Admin", seed=7, validate_endpoints=False
+        )
+        self.calendar = ""
+        self.ids: list[str] = []
+        # Inside the connector's calendarView window (a year back, two years ahead of now).
+        self.origin = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
+
+    def start(self) -> None:
+        """Start the fake; the technician's calendar is shared with the connected user."""
+        self.fake.start()
+        self.calendar = self.fake.add_calendar("Technicien", owner=("Tech", TECHNICIAN_EMAIL))
+
+    def stop(self) -> None:
+        """Stop the fake."""
+        self.fake.stop()
+
+    def provider(self) -> ProviderConfig:
+        """The app registration: msal's token URL and the Graph root, both on the fake."""
+        from tests.sync.test_outlook_convergence import provider_for
+
+        return provider_for(self.fake)
+
+    def calendar_id(self) -> str:
+        """The technician's e-mail (his calendar is linked through its owner)."""
+        return TECHNICIAN_EMAIL
+
+    def seed(self, count: int) -> None:
+        """`count` one-hour events from next week on."""
+        start = self.origin + timedelta(days=7)
+        for i in range(count):
+            at = start + timedelta(days=i // 8, hours=i % 8)
+            event = self.fake.user_create(
+                f"Perso {i}", at, at + timedelta(hours=1), calendar_id=self.calendar
+            )
+            self.ids.append(event["id"])
+
+    def change(self, count: int) -> None:
+        """A mix of moves, renames and deletions."""
+        for i, event_id in enumerate(self.ids[:count]):
+            if i % 5 == 4:
+                self.fake.user_delete(event_id)
+            elif i % 2:
+                self.fake.user_retitle(event_id, f"Renamed {i}")
+            else:
+                at = self.origin + timedelta(days=400 + i, hours=1)
+                self.fake.user_move(event_id, at, at + timedelta(hours=2))
+
+    def consent(self, authorization_url: str) -> str:
+        """Open the fake's consent page and click Allow (as the Outlook tests do)."""
+        import requests
+
+        from tests.sync.test_outlook_convergence import _Form
+
+        with requests.Session() as browser:
+            page = browser.get(authorization_url, timeout=10)
+            page.raise_for_status()
+            form = _Form()
+            form.feed(page.text)
+            answer = browser.post(
+                self.fake.base_url + form.action,
+                data={**form.fields, "decision": "allow"},
+                allow_redirects=False,
+                timeout=10,
+            )
+        assert answer.status_code == 302, answer.text
+        return str(answer.headers["Location"])
+
+    def api_calls(self) -> int:
+        """HTTP requests made to Graph (not the identity endpoints).
+
+        A `$batch` is one request: its members (the extended properties read back, up to 20
+        events each) are counted by the fake as calls of their own, and subtracted here.
+        """
+        members = sum(
+            len((r.body or {}).get("requests") or ())
+            for r in self.fake.requests
+            if r.endpoint == "batch" and isinstance(r.body, dict)
+        )
+        return len(self.fake.requests) - members
+
+    def reset_calls(self) -> None:
+        """Reset the fake's counters."""
+        self.fake.reset_counters()
+
+    def baseline(self) -> tuple[int, float]:
+        """The connector alone: list every event, page by page (properties read back)."""
+        from connectors.base import StaticTokenProvider
+        from connectors.outlook import OutlookConnector
+
+        token = self.fake.issue_access_token()
+        config = {"api_base_url": self.fake.api_base_url, "page_size": self.max_page_size}
+        started = time.perf_counter()
+        records = 0
+        with OutlookConnector(StaticTokenProvider(token), config) as connector:
+            for page in connector.read(f"events:{self.calendar}", None):
+                records += len(page.records) + len(page.deleted)
+        return records, time.perf_counter() - started
+
+
+TARGETS: dict[str, Callable[[], Target]] = {"google": GoogleTarget, "outlook": OutlookTarget}
 
 
 @dataclass

@@ -185,7 +185,12 @@ def put_link(
     status=202,
     errors=(400, 403, 404),
 )
-def notifications(name: str) -> dict[str, Any]:
+def notifications(name: str) -> dict[str, Any] | Response:
+    if "validationToken" in request.args:  # Graph's endpoint validation: echo it at once
+        answer = channels.handshake(name, request.args.to_dict())
+        if answer is not None:
+            status, headers, body = answer
+            return Response(body, status=status, headers=headers)
     return channels.notified(_rt(), name, dict(request.headers), request.get_data(cache=False))
 
 

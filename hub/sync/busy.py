@@ -28,8 +28,22 @@ def _google_free(data: dict[str, Any]) -> bool:
     return False
 
 
+# Outlook's free/busy states that leave the person available (Graph's `showAs` values).
+_OUTLOOK_FREE_SHOW_AS = frozenset({"free", "workingelsewhere"})
+
+
+def _outlook_free(data: dict[str, Any]) -> bool:
+    """Outlook: "Show as: free" or "working elsewhere", or a meeting that was cancelled."""
+    if data.get("isCancelled") is True:
+        return True
+    return str(data.get("showAs") or "").lower() in _OUTLOOK_FREE_SHOW_AS
+
+
 # Connector name → "this remote event does not take the person's time". Connectors add theirs.
-FREE_RULES: dict[str, Callable[[dict[str, Any]], bool]] = {"google-calendar": _google_free}
+FREE_RULES: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "google-calendar": _google_free,
+    "outlook": _outlook_free,
+}
 
 
 def is_free(connector: str, data: dict[str, Any]) -> bool:

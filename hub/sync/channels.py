@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
@@ -22,6 +23,7 @@ from connectors.base import (
     Connector,
     ConnectorError,
     InvalidRequest,
+    Notification,
     StaticTokenProvider,
     TransientError,
 )
@@ -211,15 +213,100 @@ def _verifier(name: str) -> Connector:
     return connectors.get(name)(StaticTokenProvider(""), {})
 
 
-def notified(rt: SyncRuntime, name: str, headers: Mapping[str, str], body: bytes) -> dict[str, str]:
-    """A push notification: check it came from our channel, then make a pull due."""
+def _push_verifier(name: str) -> Connector:
+    """The verifier of a push-capable connector; NotFound for any other name."""
     try:
         connector_cls = connectors.get(name)
     except KeyError:
         raise NotFound("integration", name) from None
     if not connector_cls.manifest.supports_push:
         raise NotFound("integration", name)
-    verifier = _verifier(name)
+    return _verifier(name)
+
+
+def handshake(name: str, query: Mapping[str, str]) -> tuple[int, dict[str, str], bytes] | None:
+    """The answer to a provider's endpoint validation (Graph's `?validationToken=`), or None.
+
+    Answered before anything else: no body is read, no channel is looked up.
+    """
+    answer = getattr(_push_verifier(name), "handshake", None)
+    result: tuple[int, dict[str, str], bytes] | None = answer(query) if answer else None
+    return result
+
+
+# Lifecycle states of batched notifications (Microsoft Graph's `lifecycleEvent`).
+REAUTHORIZE_STATES = frozenset({"reauthorizationRequired"})
+RESUBSCRIBE_STATES = frozenset({"subscriptionRemoved"})
+
+
+def _notified_batch(
+    rt: SyncRuntime, name: str, verifier: Any, headers: Mapping[str, str], body: bytes
+) -> dict[str, str]:
+    """A body holding items of several channels (Graph): verify each channel, then act.
+
+    Every known channel's items must carry its token (403 otherwise, nothing done); items
+    of channels we no longer hold are ignored. A change or `missed` makes a pull due;
+    `reauthorizationRequired` makes the channel due for renewal by the worker;
+    `subscriptionRemoved` forgets the channel (the worker opens a new one) and pulls.
+    """
+    try:
+        notes: list[Notification] = verifier.parse_notifications(headers, body)
+    except ConnectorError as err:
+        raise ApiError(400, "INVALID_NOTIFICATION", {"reason": str(err)[:200]}) from err
+    ids = sorted({n.channel_id for n in notes})
+    with rt.db.session() as session:
+        rows = session.execute(
+            select(IntegrationCalendar)
+            .join(
+                IntegrationConnection, IntegrationConnection.id == IntegrationCalendar.connection_id
+            )
+            .where(IntegrationCalendar.channel_id.in_(ids), IntegrationConnection.connector == name)
+        ).scalars()
+        known = {row.channel_id: row for row in rows if row.channel_token}
+        session.expunge_all()
+    if not known:
+        raise ApiError(404, "UNKNOWN_CHANNEL", {"channel_id": ids[0][:64]})
+    for row in known.values():
+        expected = Channel(
+            row.channel_id or "",
+            row.channel_resource_id or "",
+            crypto.decrypt(rt.settings, row.channel_token or ""),
+            row.channel_expires_at,
+        )
+        if not verifier.verify_notification(headers, body, expected):
+            raise ApiError(
+                403, "INVALID_NOTIFICATION", {"reason": "channel token or resource mismatch"}
+            )
+    now = rt.clock.now()
+    to_sync: set[str] = set()
+    for note in notes:
+        cal = known.get(note.channel_id)
+        if cal is None:
+            log.info("notification for unknown channel %s ignored", note.channel_id[:64])
+            continue
+        if note.state in REAUTHORIZE_STATES or note.state in RESUBSCRIBE_STATES:
+            with rt.db.session() as session, transaction(session):
+                fresh = session.get(IntegrationCalendar, cal.id)
+                if fresh is not None and fresh.channel_id == note.channel_id:
+                    if note.state in RESUBSCRIBE_STATES:
+                        fresh.channel_id = fresh.channel_resource_id = None
+                        fresh.channel_token = fresh.channel_expires_at = None
+                    else:  # due for the channels job, which renews it (never extended here)
+                        due = now + RENEW_BEFORE - timedelta(minutes=1)
+                        current = fresh.channel_expires_at
+                        fresh.channel_expires_at = min(current, due) if current else due
+        if note.changed:
+            to_sync.add(cal.connection_id)
+    for connection_id in sorted(to_sync):
+        engine.request_sync(rt, connection_id)
+    return {"status": "queued" if to_sync else "ok"}
+
+
+def notified(rt: SyncRuntime, name: str, headers: Mapping[str, str], body: bytes) -> dict[str, str]:
+    """A push notification: check it came from our channel, then make a pull due."""
+    verifier = _push_verifier(name)
+    if hasattr(verifier, "parse_notifications"):
+        return _notified_batch(rt, name, verifier, headers, body)
     try:
         note = verifier.parse_notification(headers, body)
     except ConnectorError as err:
