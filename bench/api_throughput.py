@@ -92,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=20.0, help="per endpoint, in all")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--database-url", default=os.environ.get("IVALID_BENCH_DATABASE_URL", ""))
@@ -109,7 +110,7 @@ def main() -> None:
         "IVALID_DATA_DIR": str(tmp),
         "IVALID_RATE_LIMIT": "100000000/minute",
     }
-    server = LiveServer(env, workers=2, threads=4)
+    server = LiveServer(env, workers=2, threads=args.threads)
     try:
         auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         target = f"{server.url}/v2/appointments?per_page=10&page=3"

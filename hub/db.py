@@ -95,7 +95,10 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+            # Straight on the DBAPI connection: this runs for every transaction, reads included.
+            conn.connection.dbapi_connection.execute(
+                "BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN"
+            )
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
