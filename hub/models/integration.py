@@ -45,6 +45,8 @@ class IntegrationConnection(TenantOwned, Base):
     scopes: Mapped[str] = mapped_column(Text, default="")
     access_token: Mapped[str | None] = mapped_column(Text, nullable=True)  # Fernet
     refresh_token: Mapped[str | None] = mapped_column(Text, nullable=True)  # Fernet
+    # msal's serialised token cache (Outlook), Fernet; NULL: the generic token columns rule.
+    token_cache: Mapped[str | None] = mapped_column(Text, nullable=True)
     token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     token_lease_owner: Mapped[str | None] = mapped_column(String(80), nullable=True)
     token_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -3,7 +3,8 @@
 `start` stores a state (only its SHA-256), bound to the account and environment, valid ten
 minutes, with the PKCE verifier encrypted; the browser goes to the provider's consent page.
 `finish` (the callback) consumes the state once, exchanges the code, asks who we are
-connected as and which calendars exist, and saves the encrypted tokens. Reconnecting the same
+connected as and which calendars exist, and saves the encrypted tokens (and, for msal-based
+connectors such as Outlook, msal's serialised token cache, encrypted). Reconnecting the same
 remote account keeps the links (nothing is pushed twice); another account starts afresh.
 Code exchange and revocation talk to the provider during the request: the user is waiting
 for exactly that answer, and no database transaction is open meanwhile.
@@ -41,7 +42,7 @@ from hub.models import (
 )
 from hub.sync import channels, context, links
 from hub.sync.runtime import SyncRuntime
-from hub.sync.tokens import save_token
+from hub.sync.tokens import msal_cache_of, save_token
 from hub.timeutil import iso
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,9 @@ def finish(rt: SyncRuntime, name: str, args: dict[str, str]) -> Outcome:
     except (ConnectorError, crypto.DecryptionError) as err:
         log.warning("connecting %s for %s failed: %s", name, row.account_id, err)
         return Outcome(False, name, "exchange_failed", environment=row.environment)
-    _save(rt, row, token, identity, calendars)
+    msal_cache = msal_cache_of(oauth)
+    cache = msal_cache.dump_cache() if msal_cache is not None else None
+    _save(rt, row, token, identity, calendars, cache)
     return Outcome(True, name, "connected", identity.email, row.environment)
 
 
@@ -175,6 +178,7 @@ def _save(
     token: OAuthToken,
     identity: Identity,
     calendars: list[Any],
+    cache: str | None = None,
 ) -> None:
     now = rt.clock.now()
     with rt.db.session() as session, transaction(session):
@@ -204,6 +208,7 @@ def _save(
         elif conn.remote_account_id not in (None, identity.id):
             _forget_remote(session, conn)  # another remote account: its links mean nothing
         save_token(rt, conn, token)
+        conn.token_cache = crypto.encrypt_optional(rt.settings, cache)
         conn.status = "connected"
         conn.remote_account_id, conn.remote_email = identity.id, identity.email
         conn.remote_name = identity.display_name
@@ -269,6 +274,7 @@ def disconnect(rt: SyncRuntime, p: Principal, name: str) -> dict[str, Any]:
             return {"integration": name, "status": "disconnected", "revoked": revoked}
         conn.status = "disconnected"
         conn.access_token = conn.refresh_token = conn.token_expires_at = None
+        conn.token_cache = None
         conn.next_sync_at = conn.backoff_until = None
         conn.lease_owner = conn.lease_until = None  # an in-flight run notices and stops
         conn.last_sync_status = None

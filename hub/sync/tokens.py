@@ -5,6 +5,11 @@ token lease (a conditional UPDATE), re-reads the row (another process may have r
 meanwhile), calls the token endpoint outside any transaction, and stores the result
 encrypted, keeping the old refresh token when the provider sends none. invalid_grant marks
 the connection `reauth_required` and records `integration.error`.
+
+A connection that stores msal's serialised token cache (Outlook, `token_cache`, encrypted)
+gets its tokens from msal over that cache instead: msal decides when to refresh, and a cache
+it changed (new access token, rotated refresh token) is written back encrypted in its own
+short transaction. Connections without a cache (made before it existed) keep the generic path.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select, update
 
@@ -26,6 +32,30 @@ from hub.sync.runtime import SyncRuntime
 
 LEEWAY = timedelta(seconds=120)  # refresh this long before the access token expires
 WAIT_STEP = 0.05
+
+
+class _MsalCache(Protocol):
+    """What the msal wrapper (`connectors.outlook.auth.MsalAuth`) offers over a cache."""
+
+    def load_cache(self, serialized: str | None) -> None: ...
+
+    def dump_cache(self) -> str: ...
+
+    @property
+    def has_changed(self) -> bool: ...
+
+    def acquire_token(
+        self, home_account_id: str | None = None, *, force_refresh: bool = False
+    ) -> OAuthToken: ...
+
+
+def msal_cache_of(oauth: Any) -> _MsalCache | None:
+    """The msal wrapper behind an OAuth client that keeps a token cache (Outlook), or None."""
+    auth = getattr(oauth, "auth", None)
+    needed = ("load_cache", "dump_cache", "acquire_token")
+    if auth is None or not all(callable(getattr(auth, name, None)) for name in needed):
+        return None
+    return auth
 
 
 @dataclass(frozen=True)
@@ -72,10 +102,15 @@ class StoredTokenProvider:
         self._owner = f"{rt.worker_id}:{secrets.token_hex(4)}"[-80:]
         self._current: _Stored | None = None
         self.refreshes = 0
+        self._msal: _MsalCache | None = None  # set when the row holds an msal cache
+        self._msal_checked = False
+        self._msal_last: str | None = None
 
     def get_access_token(self) -> str:
         """A valid access token, refreshed first if it expires within two minutes."""
         with self._lock:
+            if self._use_msal():
+                return self._msal_acquire(force_refresh=False)
             if self._current is None or not _fresh(self._current):
                 self._current = self._load()
                 if not _fresh(self._current):
@@ -86,9 +121,56 @@ class StoredTokenProvider:
     def token_rejected(self, token: str) -> None:
         """The provider answered 401 to `token`: refresh unless someone already did."""
         with self._lock:
+            if self._use_msal():
+                if token == self._msal_last:
+                    self._msal_acquire(force_refresh=True)
+                return
             self._current = self._load()
             if not _fresh(self._current, rejected=token):
                 self._current = self._refresh(token)
+
+    # ------------------------------------------------------------------ msal's cache
+
+    def _use_msal(self) -> bool:
+        """True if this connection's tokens come from its stored msal cache (loaded once)."""
+        if not self._msal_checked:
+            auth = msal_cache_of(self.oauth)
+            if auth is not None:
+                with self.rt.db.session() as session:
+                    stored = session.scalar(
+                        select(IntegrationConnection.token_cache).where(
+                            IntegrationConnection.id == self.connection_id
+                        )
+                    )
+                if stored is not None:
+                    auth.load_cache(crypto.decrypt(self.rt.settings, stored))
+                    self._msal = auth
+            self._msal_checked = True
+        return self._msal is not None
+
+    def _msal_acquire(self, *, force_refresh: bool) -> str:
+        """A token from msal (it refreshes when needed); a changed cache is stored back."""
+        auth = self._msal
+        assert auth is not None
+        try:
+            token = auth.acquire_token(force_refresh=force_refresh)
+        except AuthError as err:
+            state.reauth_required(self.rt, self.connection_id, err)
+            raise
+        if auth.has_changed:
+            self.refreshes += 1
+            self._store_cache(auth.dump_cache(), token)
+        self._msal_last = token.access_token
+        return token.access_token
+
+    def _store_cache(self, serialized: str, token: OAuthToken) -> None:
+        """Write msal's changed cache back (encrypted), with the generic columns kept current."""
+        with self.rt.db.session() as session, transaction(session):
+            conn = session.get(IntegrationConnection, self.connection_id)
+            if conn is None or conn.status != "connected":
+                raise AuthError("connection was disconnected", reason="disconnected")
+            conn.token_cache = crypto.encrypt(self.rt.settings, serialized)
+            save_token(self.rt, conn, token)
 
     def _load(self) -> _Stored:
         with self.rt.db.session() as session:
