@@ -26,7 +26,7 @@ from hub.schemas.appointments import (
 from hub.services import booking, events
 from hub.services.scheduling_data import locate
 from hub.services.teams import account_zone
-from hub.services.tenancy import get_owned, get_reference
+from hub.services.tenancy import get_owned, get_reference, page_meta
 from hub.timeutil import parse_datetime, utcnow
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -344,10 +344,7 @@ def list_(session: Session, p: Principal, q: AppointmentQuery) -> dict[str, Any]
             total = offset + len(rows)  # a page that is not full tells the total by itself
         else:
             total = conn.execute(count, params).scalar() or 0
-    meta = {
-        "total": total,
-        "page": q.page,
-        "per_page": q.per_page,
-        "total_pages": -(-total // q.per_page) if total else 0,
+    return {
+        "data": [rep.appointment_from_row(r) for r in rows],
+        "meta": page_meta(total, q.page, q.per_page),
     }
-    return {"data": [rep.appointment_from_row(r) for r in rows], "meta": meta}

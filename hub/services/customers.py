@@ -15,7 +15,7 @@ from hub.models import Appointment, Customer
 from hub.schemas.appointments import AppointmentQuery
 from hub.schemas.customers import CustomerCreate, CustomerQuery, CustomerUpdate
 from hub.services import events
-from hub.services.tenancy import get_owned, paginate, scoped
+from hub.services.tenancy import get_owned, paginate, paginate_list, scoped
 
 
 def _dump(value: Any) -> Any:
@@ -97,15 +97,7 @@ def list_(session: Session, p: Principal, q: CustomerQuery) -> dict[str, Any]:
         # Tags live in a JSON list: filter in Python over the tenant's matches, portable on
         # SQLite and PostgreSQL alike (customer lists are small next to appointments).
         rows = [c for c in session.scalars(stmt) if q.tag in (c.tags or [])]
-        total = len(rows)
-        start = (q.page - 1) * q.per_page
-        page_rows = rows[start : start + q.per_page]
-        meta = {
-            "total": total,
-            "page": q.page,
-            "per_page": q.per_page,
-            "total_pages": -(-total // q.per_page) if total else 0,
-        }
+        page_rows, meta = paginate_list(rows, q.page, q.per_page)
         return {"data": [rep.customer(c) for c in page_rows], "meta": meta}
     items, meta = paginate(session, stmt, q.page, q.per_page)
     return {"data": [rep.customer(c) for c in items], "meta": meta}

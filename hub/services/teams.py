@@ -16,6 +16,7 @@ from hub.errors import ApiError
 from hub.ids import new_id
 from hub.models import Account, Appointment, Team, Technician
 from hub.models.appointment import ACTIVE_STATUSES
+from hub.scheduling import in_zone
 from hub.schemas.common import PageQuery
 from hub.schemas.teams import (
     TeamCreate,
@@ -24,7 +25,7 @@ from hub.schemas.teams import (
     TechnicianQuery,
     TechnicianUpdate,
 )
-from hub.services.tenancy import get_owned, get_reference, paginate, scoped
+from hub.services.tenancy import get_owned, get_reference, paginate, paginate_list, scoped
 from hub.timeutil import iso
 
 
@@ -134,25 +135,12 @@ def list_technicians(session: Session, p: Principal, q: TechnicianQuery) -> dict
             t
             for t in session.scalars(stmt)
             if (not q.skill or q.skill in (t.skills or []))
-            and (not q.zone or _in_zone(q.zone, t.zones or []))
+            and (not q.zone or in_zone(q.zone, t.zones or []))
         ]
-        start = (q.page - 1) * q.per_page
-        total = len(rows)
-        meta = {
-            "total": total,
-            "page": q.page,
-            "per_page": q.per_page,
-            "total_pages": -(-total // q.per_page) if total else 0,
-        }
-        return {"data": [rep.technician(t) for t in rows[start : start + q.per_page]], "meta": meta}
+        page_rows, meta = paginate_list(rows, q.page, q.per_page)
+        return {"data": [rep.technician(t) for t in page_rows], "meta": meta}
     items, meta = paginate(session, stmt, q.page, q.per_page)
     return {"data": [rep.technician(t) for t in items], "meta": meta}
-
-
-def _in_zone(postal_code: str, zones: list[str]) -> bool:
-    return any(
-        z == postal_code or (z.endswith("*") and postal_code.startswith(z[:-1])) for z in zones
-    )
 
 
 def account_zone(session: Session, p: Principal) -> ZoneInfo:

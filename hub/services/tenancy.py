@@ -60,16 +60,26 @@ def get_reference(session: Session, model: type[T], object_id: str, p: Principal
         ) from exc
 
 
-def paginate(
-    session: Session, stmt: Select[Any], page: int, per_page: int
-) -> tuple[list[Any], dict[str, int]]:
-    """One page of `stmt` and the spec's `meta` {total, page, per_page, total_pages}."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
-    meta = {
+def page_meta(total: int, page: int, per_page: int) -> dict[str, int]:
+    """The spec's `meta` {total, page, per_page, total_pages}."""
+    return {
         "total": total,
         "page": page,
         "per_page": per_page,
         "total_pages": math.ceil(total / per_page) if total else 0,
     }
-    return items, meta
+
+
+def paginate(
+    session: Session, stmt: Select[Any], page: int, per_page: int
+) -> tuple[list[Any], dict[str, int]]:
+    """One page of `stmt` and its `meta`."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
+    return items, page_meta(total, page, per_page)
+
+
+def paginate_list(rows: list[T], page: int, per_page: int) -> tuple[list[T], dict[str, int]]:
+    """One page of rows already filtered in Python, and its `meta`."""
+    start = (page - 1) * per_page
+    return rows[start : start + per_page], page_meta(len(rows), page, per_page)
