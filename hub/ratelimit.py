@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, request
 
 from hub.auth.guard import authenticate
@@ -19,6 +22,18 @@ def credential_key() -> str:
     return f"ip:{request.remote_addr}"
 
 
+def retry_after_seconds(window_reset: float, now: float | None = None, *, margin: float = 0) -> int:
+    """Whole seconds a client must wait so that its retry falls in the next window.
+
+    The limiter itself truncates (`int(reset - now)`), so a client honouring its answer can
+    retry into the same full window and be refused again: round up instead, never less than
+    one second. `margin` covers a storage that reports the reset imprecisely (Redis gives a
+    key's TTL rounded to the nearest second: half a second either way).
+    """
+    remaining = window_reset - (time.time() if now is None else now)
+    return max(1, math.ceil(remaining + margin))
+
+
 def init_rate_limit(app: Flask, settings: Settings) -> None:
     """Limit every /v2 route to `IVALID_RATE_LIMIT` per credential, with X-RateLimit-* headers."""
     from flask import Response
@@ -26,10 +41,16 @@ def init_rate_limit(app: Flask, settings: Settings) -> None:
     from flask_limiter.constants import HeaderNames
 
     # Registered before the limiter's own hook, so it runs after it: Retry-After belongs to
-    # 429 answers only, not to every response.
+    # 429 answers only, not to every response, and on a 429 it must never be too short.
     @app.after_request
     def _retry_after_only_when_limited(response: Response) -> Response:
-        if response.status_code not in (429, 503):
+        if response.status_code == 429:
+            current = limiter.current_limit
+            if current is not None:
+                response.headers["Retry-After"] = str(
+                    retry_after_seconds(current.window[0], margin=0.5 if settings.redis_url else 0)
+                )
+        elif response.status_code != 503:
             response.headers.pop("Retry-After", None)
         return response
 

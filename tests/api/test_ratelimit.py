@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 import requests
 from flask.testing import FlaskClient
 
+from hub.ratelimit import retry_after_seconds
 from tests.support import LiveServer, Tenant, make_tenant
 
 
@@ -88,3 +90,55 @@ def test_two_processes_share_one_budget_through_redis(
         for s in servers:
             s.stop()
     assert codes == [200] * 5 + [429] * 3
+
+
+@pytest.mark.parametrize(
+    ("window_reset", "margin", "expected"),
+    [
+        (1000.0, 0, 1),  # already reset (or a clock step): still at least one second
+        (999.0, 0.5, 1),
+        (1000.2, 0, 1),
+        (1001.01, 0, 2),  # never rounded down into the closed window
+        (1059.99, 0, 60),
+        (1060.0, 0, 60),
+        (1000.5, 0.5, 1),
+        (1000.51, 0.5, 2),
+        (1002.0, 0.5, 3),  # Redis said "2" for a key with up to 2.5 s left: 3 s is safe
+        (1059.0, 0.5, 60),
+    ],
+)
+def test_retry_after_never_points_into_the_closed_window(
+    window_reset: float, margin: float, expected: int
+) -> None:
+    assert retry_after_seconds(window_reset, now=1000.0, margin=margin) == expected
+
+
+def _redis_or_memory() -> list[Any]:
+    redis_url = os.environ.get("IVALID_TEST_REDIS_URL")
+    return ["", pytest.param(redis_url, marks=pytest.mark.redis, id="redis")] if redis_url else [""]
+
+
+@pytest.mark.parametrize("redis_url", _redis_or_memory(), ids=lambda u: "redis" if u else "memory")
+def test_waiting_retry_after_is_always_enough(
+    base_config: dict[str, Any], tenant: Tenant, redis_url: str
+) -> None:
+    """A client that sleeps exactly Retry-After gets through, whatever the storage rounds."""
+    from hub import create_app
+    from hub.db import get_db
+
+    app = create_app({**base_config, "rate_limit": "2 per 2 seconds", "redis_url": redis_url})
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {tenant.api_key}"}
+    try:
+        # Refused early, midway and late in the window: the answer must hold at every point.
+        for offset in (0.0, 0.7, 1.4):
+            assert client.get("/v2/services", headers=auth).status_code == 200
+            time.sleep(offset)
+            codes = [client.get("/v2/services", headers=auth).status_code for _ in range(2)]
+            assert codes[-1] == 429, codes
+            wait = int(client.get("/v2/services", headers=auth).headers["Retry-After"])
+            assert 1 <= wait <= 3
+            time.sleep(wait)
+            assert client.get("/v2/services", headers=auth).status_code == 200
+    finally:
+        get_db(app).engine.dispose()
