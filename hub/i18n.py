@@ -53,8 +53,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The technician lacks the skills the service requires",
     ),
     "UNKNOWN_POSTAL_CODE": (
-        "Code postal inconnu : impossible de situer l'adresse",
-        "Unknown postal code: the address cannot be located",
+        "Code postal inconnu ou sans position connue : indiquez les coordonnées de l'adresse "
+        "(location.coordinates)",
+        "Unknown postal code, or one with no known position: send the address's coordinates "
+        "(location.coordinates)",
     ),
     "NO_TECHNICIAN_AVAILABLE": (
         "Aucun technicien qualifié n'est disponible sur ce créneau",

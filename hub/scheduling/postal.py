@@ -1,8 +1,8 @@
 """Postal code → approximate centre, from a dataset shipped inside the package (no network).
 
 The table lives in ``hub/scheduling/data/`` (gzip'd TSV: ``postal_code``, ``lat``, ``lng``,
-``communes``); its source, licence and coverage are in ``data/README.md``. It is read lazily on
-the first lookup and kept for the life of the process.
+``communes``, ``basis``); its sources, licence, coverage and accuracy are in ``data/README.md``.
+It is read lazily on the first lookup and kept for the life of the process.
 """
 
 from __future__ import annotations

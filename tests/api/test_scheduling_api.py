@@ -211,6 +211,38 @@ def test_unknown_postal_code_is_422(api: Api, tenant: Tenant) -> None:
     assert resp.status_code == 422 and resp.json["error"]["code"] == "UNKNOWN_POSTAL_CODE"
 
 
+@pytest.mark.parametrize(
+    ("postal", "where"),
+    [("69003", "Lyon"), ("13008", "Marseille"), ("97400", "Saint-Denis (La Réunion)")],
+)
+def test_postal_codes_across_france_are_located(
+    api: Api, tenant: Tenant, postal: str, where: str
+) -> None:
+    """Outside the technicians' Paris zones: located fine, then refused as out of zone."""
+    resp = api.post("/v2/appointments", _body(tenant, f"{MONDAY}T09:00:00Z", postal=postal))
+    assert resp.status_code == 409, where
+    assert resp.json["error"]["details"]["reason"] == "out_of_zone"
+    day = api.get(
+        "/v2/availability", service_id=tenant.ids["service_id"], date=MONDAY, postal_code=postal
+    )
+    assert day.status_code == 200 and day.json["slots"] == []
+
+
+def test_a_postal_code_without_a_known_position_asks_for_coordinates(
+    api: Api, tenant: Tenant
+) -> None:
+    # Île-de-Bréhat is a real postal code, but no open dataset places it: 422, with a way out.
+    body = _body(tenant, f"{MONDAY}T09:00:00Z", postal="22870")
+    resp = api.post("/v2/appointments", body, headers={"Accept-Language": "en"})
+    assert resp.status_code == 422 and resp.json["error"]["code"] == "UNKNOWN_POSTAL_CODE"
+    assert resp.json["error"]["details"] == {"postal_code": "22870"}
+    assert "coordinates" in resp.json["error"]["message"]
+    body["location"]["coordinates"] = {"lat": 48.8466, "lng": -3.0026}
+    located = api.post("/v2/appointments", body)
+    assert located.status_code == 409  # located: now only the zone rule refuses it
+    assert located.json["error"]["details"]["reason"] == "out_of_zone"
+
+
 def test_availability_day(api: Api, tenant: Tenant) -> None:
     assert api.post("/v2/appointments", _body(tenant, f"{MONDAY}T09:00:00Z")).status_code == 201
     resp = api.get(
