@@ -75,17 +75,6 @@ def _persistent_secret(data_dir: Path) -> str:
     """A random secret generated on first start and kept in the data directory."""
     import secrets
 
-    path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    value = secrets.token_urlsafe(48)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(value)
-    os.chmod(tmp, 0o600)
-    try:
-        os.link(tmp, path)  # atomic and first-writer-wins when several workers start at once
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path.read_text().strip()
+    from hub.secretfile import read_or_create
+
+    return read_or_create(data_dir / "secret_key", lambda: secrets.token_urlsafe(48))[0]

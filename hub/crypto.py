@@ -11,13 +11,13 @@ you run more than one.
 from __future__ import annotations
 
 import logging
-import os
 from functools import lru_cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from hub.config import Settings
+from hub.secretfile import read_or_create
 
 log = logging.getLogger(__name__)
 KEY_FILE = "encryption_key"
@@ -35,23 +35,15 @@ def generate_key() -> str:
 def _generated_key(data_dir: Path) -> str:
     """The key kept in the data directory, created on first use (first writer wins)."""
     path = data_dir / KEY_FILE
-    if not path.exists():
-        tmp = path.with_name(f"{KEY_FILE}.{os.getpid()}.tmp")
-        tmp.write_text(generate_key())
-        os.chmod(tmp, 0o600)
-        try:
-            os.link(tmp, path)  # atomic: concurrent first starts agree on one key
-            log.warning(
-                "IVALID_ENCRYPTION_KEYS is not set: generated an encryption key in %s. "
-                "Back it up, and set IVALID_ENCRYPTION_KEYS on every machine of a multi-host "
-                "installation.",
-                path,
-            )
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
-    return path.read_text().strip()
+    key, created = read_or_create(path, generate_key)
+    if created:
+        log.warning(
+            "IVALID_ENCRYPTION_KEYS is not set: generated an encryption key in %s. "
+            "Back it up, and set IVALID_ENCRYPTION_KEYS on every machine of a multi-host "
+            "installation.",
+            path,
+        )
+    return key
 
 
 def parse_keys(text: str) -> list[str]:
