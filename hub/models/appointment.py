@@ -27,7 +27,7 @@ class Appointment(TenantOwned, Base):
 
     __tablename__ = "appointments"
     __table_args__ = (
-        Index("ix_appointments_tenant_start", "account_id", "environment", "scheduled_at"),
+        Index("ix_appointments_tenant_start", "account_id", "environment", "scheduled_at", "id"),
         Index("ix_appointments_tech_block", "technician_id", "block_start"),
     )
 
