@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hub.models import Appointment, Customer, Service, Team, Technician
@@ -123,8 +124,12 @@ APPOINTMENT_COLUMNS = (
 )
 
 
-def appointment_from_row(r: Any) -> dict[str, Any]:
-    """An appointment from a flat mapping of its columns and its joined names."""
+def appointment_from_row(r: Any, timestamp: Callable[[Any], str | None] = iso) -> dict[str, Any]:
+    """An appointment from a flat mapping of its columns and its joined names.
+
+    `timestamp` writes a time column's value as ISO 8601 text: `iso` for datetimes, or the
+    raw-row reader's converter (`hub.rawsql.timestamp_to_iso`) for the driver's own values.
+    """
     location = None
     if r["postal_code"] or r["address"] or r["city"]:
         location = {
@@ -151,17 +156,17 @@ def appointment_from_row(r: Any) -> dict[str, Any]:
         "technician": {"id": r["technician_id"], "name": r["technician_name"]}
         if r["technician_id"] is not None
         else None,
-        "scheduled_at": iso(r["scheduled_at"]),
-        "ends_at": iso(r["ends_at"]),
+        "scheduled_at": timestamp(r["scheduled_at"]),
+        "ends_at": timestamp(r["ends_at"]),
         "duration": r["duration"],
         "status": r["status"],
         "location": location,
         "notes": r["notes"],
-        "notify_customer": r["notify_customer"],
-        "reminder_sms": r["reminder_sms"],
-        "reminder_email": r["reminder_email"],
-        "created_at": iso(r["created_at"]),
-        "updated_at": iso(r["updated_at"]),
+        "notify_customer": bool(r["notify_customer"]),
+        "reminder_sms": bool(r["reminder_sms"]),
+        "reminder_email": bool(r["reminder_email"]),
+        "created_at": timestamp(r["created_at"]),
+        "updated_at": timestamp(r["updated_at"]),
     }
 
 

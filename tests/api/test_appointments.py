@@ -177,6 +177,56 @@ def test_filters(api: Api, tenant: Tenant) -> None:
     assert set(ids(customer_id=tenant.ids["customer_id"], date_from=MONDAY)) == {a["id"], b["id"]}
 
 
+@pytest.mark.parametrize(
+    ("params", "included"),
+    [
+        pytest.param({"date_from": f"{MONDAY}T09:00:00Z"}, True, id="from-the-exact-instant"),
+        pytest.param({"date_from": f"{MONDAY}T09:00:01Z"}, False, id="from-a-second-later"),
+        pytest.param(
+            {"date_from": f"{MONDAY}T10:00:00+01:00"}, True, id="from-same-instant-offset"
+        ),
+        pytest.param({"date_to": f"{MONDAY}T09:00:00Z"}, False, id="to-is-exclusive"),
+        pytest.param({"date_to": f"{MONDAY}T09:00:00.000001Z"}, True, id="to-a-microsecond-later"),
+        pytest.param({"date_from": MONDAY, "date_to": MONDAY}, True, id="the-local-day"),
+        pytest.param({"date_to": "2030-01-06"}, False, id="the-day-before"),
+    ],
+)
+def test_date_bounds_to_the_instant(
+    api: Api, tenant: Tenant, params: dict[str, str], included: bool
+) -> None:
+    a = api.post("/v2/appointments", _body(tenant)).json  # Monday 09:00:00Z
+    listed = api.get("/v2/appointments", per_page=100, **params)
+    assert listed.status_code == 200, listed.json
+    assert (a["id"] in [x["id"] for x in listed.json["data"]]) is included
+
+
+def test_a_listed_appointment_is_exactly_the_one_get_returns(api: Api, tenant: Tenant) -> None:
+    """The list reads raw rows, GET loads the object: both must write it the same way."""
+    made = [
+        api.post("/v2/appointments", _body(tenant)).json,
+        api.post(
+            "/v2/appointments",
+            _body(
+                tenant,
+                f"{MONDAY}T13:00:00Z",
+                technician_id=None,
+                notify_customer=False,
+                reminder_sms=False,
+                reminder_email=False,
+                notes=None,
+                location={"postal_code": "75011"},
+            ),
+        ).json,
+    ]
+    assert all("id" in m for m in made), made
+    listed = api.get("/v2/appointments", date_from=MONDAY, date_to=MONDAY).json["data"]
+    assert len(listed) == 2
+    for item in listed:
+        assert item == api.get(f"/v2/appointments/{item['id']}").json
+    assert listed[0]["reminder_sms"] is True and listed[1]["reminder_sms"] is False
+    assert isinstance(listed[0]["service"]["price"], float)
+
+
 def test_pagination_edges(api: Api, tenant: Tenant) -> None:
     start = datetime(2030, 2, 4, 8, 0, tzinfo=UTC)  # Monday 09:00 Paris
     for i in range(23):
