@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select
+from sqlalchemy import ColumnElement, Engine, Select, func, literal_column
 from sqlalchemy.engine import Dialect
 
 from hub.timeutil import iso
@@ -117,6 +117,22 @@ def _sqlite_timestamp_to_iso(value: Any) -> str | None:
     return iso(value)
 
 
+def iso_text(column: Any) -> ColumnElement[str]:
+    """PostgreSQL: a timestamptz column as the API's text (``2030-01-07T07:00:00Z``)."""
+    # Constants written into the SQL, not bound: a RawQuery passes only the caller's values.
+    utc: ColumnElement[str] = literal_column("'UTC'")
+    pattern: ColumnElement[str] = literal_column("""'YYYY-MM-DD"T"HH24:MI:SS"Z"'""")
+    return func.to_char(func.timezone(utc, column), pattern)
+
+
+def _text_or_iso(value: Any) -> str | None:
+    return value if value is None or isinstance(value, str) else iso(value)
+
+
 def timestamp_to_iso(dialect: Dialect) -> Callable[[Any], str | None]:
-    """How to write a timestamp column's raw value as the API's ISO 8601 UTC text."""
-    return _sqlite_timestamp_to_iso if dialect.name == "sqlite" else iso
+    """How to write a timestamp column's raw value as the API's ISO 8601 UTC text.
+
+    SQLite hands back its stored text; PostgreSQL either the text `iso_text` asked it for or a
+    datetime.
+    """
+    return _sqlite_timestamp_to_iso if dialect.name == "sqlite" else _text_or_iso

@@ -124,6 +124,9 @@ APPOINTMENT_COLUMNS = (
 )
 
 
+APPOINTMENT_TIMESTAMPS = frozenset({"scheduled_at", "ends_at", "created_at", "updated_at"})
+
+
 def appointment_from_row(r: Any, timestamp: Callable[[Any], str | None] = iso) -> dict[str, Any]:
     """An appointment from a flat mapping of its columns and its joined names.
 

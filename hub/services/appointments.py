@@ -17,7 +17,7 @@ from hub.db import get_db, transaction
 from hub.errors import ApiError
 from hub.ids import new_id
 from hub.models import Appointment, Customer, Service, Technician
-from hub.rawsql import RawQuery, read_snapshot, timestamp_to_iso
+from hub.rawsql import RawQuery, iso_text, read_snapshot, timestamp_to_iso
 from hub.schemas.appointments import (
     AppointmentCreate,
     AppointmentQuery,
@@ -261,9 +261,18 @@ def _bound(session: Session, p: Principal, text: str, end: bool) -> datetime:
 
 
 @functools.cache
-def _list_statement() -> Select[Any]:
-    """Appointment columns joined with the few customer/service/technician fields shown."""
-    cols = [getattr(Appointment, name) for name in rep.APPOINTMENT_COLUMNS]
+def _list_statement(timestamps_as_text: bool = False) -> Select[Any]:
+    """Appointment columns joined with the few customer/service/technician fields shown.
+
+    `timestamps_as_text`: the database writes the time columns as the API's ISO 8601 text
+    (PostgreSQL), instead of the driver building datetimes only to have them written out again.
+    """
+    cols = [
+        iso_text(getattr(Appointment, name)).label(name)
+        if timestamps_as_text and name in rep.APPOINTMENT_TIMESTAMPS
+        else getattr(Appointment, name)
+        for name in rep.APPOINTMENT_COLUMNS
+    ]
     return (
         select(
             *cols,
@@ -315,7 +324,7 @@ def _raw_list_queries(dialect: Dialect, filters: frozenset[str]) -> _ListQueries
     the page come back from one statement (one round trip, one snapshot); SQLite runs them
     apart (as one statement it gave up the index order and cost more than the two).
     """
-    count, page = _list_statements(filters)
+    count, page = _list_statements(filters, timestamps_as_text=dialect.name == "postgresql")
     together = None
     if dialect.name != "sqlite":
         total = count.subquery("total")
@@ -334,7 +343,9 @@ def _raw_list_queries(dialect: Dialect, filters: frozenset[str]) -> _ListQueries
     )
 
 
-def _list_statements(filters: frozenset[str]) -> tuple[Select[Any], Select[Any]]:
+def _list_statements(
+    filters: frozenset[str], timestamps_as_text: bool = False
+) -> tuple[Select[Any], Select[Any]]:
     """The count and page statements for one combination of filters."""
     # count(*), not count(id): the tenant index alone answers it.
     count = (
@@ -355,7 +366,7 @@ def _list_statements(filters: frozenset[str]) -> tuple[Select[Any], Select[Any]]
         .subquery("page_ids")
     )
     page = (
-        _list_statement()
+        _list_statement(timestamps_as_text)
         .join(ids, ids.c.id == Appointment.id)
         .order_by(Appointment.scheduled_at, Appointment.id)
     )
