@@ -119,3 +119,28 @@ def test_a_snapshot_does_not_see_a_write_committed_after_it_began(
     else:
         assert during in (before, before + 1)  # READ COMMITTED: per statement
     assert after == before + 1
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        datetime(2030, 1, 7, 7, 0, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 30, 59, 999999, tzinfo=UTC),  # Paris springs forward
+        datetime(2026, 10, 25, 0, 59, 59, 500000, tzinfo=UTC),  # Paris falls back
+        datetime(2026, 10, 25, 3, 0, tzinfo=timezone(timedelta(hours=2))),
+        datetime(1999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+)
+def test_postgresql_writes_timestamps_as_iso_does(app: Flask, instant: datetime) -> None:
+    from sqlalchemy import DateTime, literal
+
+    from hub.rawsql import iso_text
+    from hub.timeutil import iso
+
+    db = get_db(app)
+    if db.dialect != "postgresql":
+        pytest.skip("the text is written by PostgreSQL only")
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET TIME ZONE 'Europe/Paris'")  # the session's zone must not leak
+        written = conn.execute(select(iso_text(literal(instant, DateTime(timezone=True))))).scalar()
+    assert written == iso(instant)
