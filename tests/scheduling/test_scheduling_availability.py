@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time as clock
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -174,17 +173,16 @@ class CountingHaversine(HaversineTravel):
         return super().matrix(origins, destinations)
 
 
-def test_fifty_technicians_cost_two_matrix_calls_and_little_time() -> None:
+def test_fifty_technicians_cost_two_matrix_calls() -> None:
+    """Travel for a whole day of 50 technicians: two matrix calls, whatever the fleet's size.
+    (How long it takes is bench/availability.py's business, not a test's.)"""
     techs, bookings = _fleet(50, 40)  # 2000 appointments over two weeks
     travel = CountingHaversine()
-    started = clock.perf_counter()
     slots = day_slots(
         techs, service(), MONDAY, "75011", GeoPoint(48.858, 2.38), bookings, {}, SETTINGS, travel
     )
-    elapsed = clock.perf_counter() - started
     assert slots
     assert travel.calls == 2  # all places → customer, customer → all places
-    assert elapsed < 2.0  # a generous ceiling; the real figure is a few milliseconds
 
 
 class TestNextAvailableDate:
