@@ -8,6 +8,7 @@ several changes in a row become one remote write of the latest state.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
@@ -77,23 +78,27 @@ def mark_pending(
         session.execute(stmt)
 
 
-def push_on_change(session: Session, event: Event) -> None:
-    """Consumer: mark the appointment for push in every connection that ever connected."""
-    appointment_id = event.object_id or (event.data or {}).get("id")
-    if not appointment_id:
-        return
+def push_on_change(session: Session, events: list[Event]) -> None:
+    """Batch consumer: mark the batch's appointments for push in every connection that ever
+    connected, per tenant: one query for a tenant's connections, one upsert per connection."""
+    by_tenant: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for event in events:
+        appointment_id = event.object_id or (event.data or {}).get("id")
+        if appointment_id:
+            by_tenant[event.account_id, event.environment].append(appointment_id)
     c = IntegrationConnection
-    connections = session.execute(
-        select(c.id).where(
-            c.account_id == event.account_id,
-            c.environment == event.environment,
-            c.remote_account_id.is_not(None),
-        )
-    ).all()
-    for (connection_id,) in connections:
-        mark_pending(session, connection_id, event.account_id, event.environment, [appointment_id])
+    for (account_id, environment), appointment_ids in by_tenant.items():
+        connection_ids = session.scalars(
+            select(c.id).where(
+                c.account_id == account_id,
+                c.environment == environment,
+                c.remote_account_id.is_not(None),
+            )
+        ).all()
+        for connection_id in connection_ids:
+            mark_pending(session, connection_id, account_id, environment, appointment_ids)
 
 
 def register() -> None:
     """Plug the consumer into the outbox fan-out (idempotent)."""
-    register_consumer(CONSUMER, push_on_change, types=APPOINTMENT_EVENTS)
+    register_consumer(CONSUMER, push_on_change, types=APPOINTMENT_EVENTS, batch=True)
