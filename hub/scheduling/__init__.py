@@ -3,21 +3,14 @@
 The API layer loads rows, turns them into the dataclasses of ``model`` and calls:
 
 * ``check`` - can this technician take this appointment? (all reasons, in priority order)
-* ``day_slots`` / ``next_available_date`` - the availability endpoints
-* ``suggestions`` - alternatives offered with a 409 SLOT_NOT_AVAILABLE
-* ``choose_technician`` - who should take it (least added travel)
+* ``Planner`` - built once per request over the loaded rows, then asked:
+  ``slots(day)`` / ``next_available_date(after)`` for the availability endpoints,
+  ``suggestions(start)`` for the alternatives offered with a 409 SLOT_NOT_AVAILABLE,
+  ``choose_technician(start)`` for who should take it (least added travel)
 * ``day_plan`` - a technician's legs and free windows for the schedule endpoint
 * ``centroid`` - postal code → approximate position (bundled dataset)
 """
 
-from hub.scheduling.availability import (
-    Assignment,
-    Planner,
-    choose_technician,
-    day_slots,
-    next_available_date,
-    suggestions,
-)
 from hub.scheduling.model import (
     REASON_PRIORITY,
     Booking,
@@ -32,6 +25,7 @@ from hub.scheduling.model import (
     parse_working_hours,
 )
 from hub.scheduling.plan import DayPlan, Leg, day_plan
+from hub.scheduling.planner import Assignment, Planner
 from hub.scheduling.postal import centroid
 from hub.scheduling.rules import check, in_zone
 from hub.scheduling.travel import (
@@ -65,12 +59,8 @@ __all__ = [
     "TravelProvider",
     "centroid",
     "check",
-    "choose_technician",
     "day_plan",
-    "day_slots",
     "haversine_km",
     "in_zone",
-    "next_available_date",
     "parse_working_hours",
-    "suggestions",
 ]

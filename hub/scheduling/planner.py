@@ -1,4 +1,4 @@
-"""``Planner``: the availability computations behind ``hub.scheduling.availability``.
+"""``Planner``: free slots of a day, the next date with one, suggestions, best technician.
 
 A planner is worth keeping for a whole request: the slots of the day *and* the next available
 date share its per-technician indexes and its travel cache.

@@ -35,11 +35,7 @@ from hub.scheduling import (
     Slot,
     TechnicianData,
     check,
-    choose_technician,
     day_plan,
-    day_slots,
-    next_available_date,
-    suggestions,
 )
 
 MONDAY = date(2025, 1, 20)
@@ -68,18 +64,16 @@ class TestDaySlots:
         location: GeoPoint | None = B,
         postal: str = "75001",
     ) -> list[Slot]:
-        return day_slots(
+        return Planner(
             technicians,
             service(),
-            MONDAY,
             postal,
             location,
             grouped(bookings),
             periods or {},
             SETTINGS,
             self.travel,
-            earliest=earliest,
-        )
+        ).slots(MONDAY, earliest=earliest)
 
     def test_every_rule_shapes_the_day(self) -> None:
         tech = technician("tech_a", zones=("75*",), home=HOME)
@@ -178,9 +172,9 @@ def test_fifty_technicians_cost_two_matrix_calls() -> None:
     (How long it takes is bench/availability.py's business, not a test's.)"""
     techs, bookings = _fleet(50, 40)  # 2000 appointments over two weeks
     travel = CountingHaversine()
-    slots = day_slots(
-        techs, service(), MONDAY, "75011", GeoPoint(48.858, 2.38), bookings, {}, SETTINGS, travel
-    )
+    slots = Planner(
+        techs, service(), "75011", GeoPoint(48.858, 2.38), bookings, {}, SETTINGS, travel
+    ).slots(MONDAY)
     assert slots
     assert travel.calls == 2  # all places → customer, customer → all places
 
@@ -190,9 +184,9 @@ class TestNextAvailableDate:
         self, after: date, bookings: Sequence[Booking] = (), settings: SchedulingSettings = SETTINGS
     ) -> date | None:
         tech = technician("t", zones=("75*",), max_per_day=1)
-        return next_available_date(
-            [tech], service(), after, "75001", None, grouped(bookings), {}, settings, TableTravel()
-        )
+        return Planner(
+            [tech], service(), "75001", None, grouped(bookings), {}, settings, TableTravel()
+        ).next_available_date(after)
 
     @pytest.mark.parametrize(
         ("after", "bookings", "expected"),
@@ -229,20 +223,9 @@ class TestSuggestions:
         limit: int = 3,
         earliest: datetime | None = None,
     ) -> list[tuple[str, str]]:
-        found = suggestions(
-            self.techs,
-            service(),
-            requested,
-            "75001",
-            None,
-            grouped(bookings),
-            {},
-            SETTINGS,
-            TableTravel(),
-            preferred_technician_id=preferred,
-            limit=limit,
-            earliest=earliest,
-        )
+        found = Planner(
+            self.techs, service(), "75001", None, grouped(bookings), {}, SETTINGS, TableTravel()
+        ).suggestions(requested, preferred_technician_id=preferred, limit=limit, earliest=earliest)
         return [(s.technician_id, s.start.astimezone(PARIS).strftime("%d %H:%M")) for s in found]
 
     def test_same_technician_first_then_others(self) -> None:
@@ -292,9 +275,9 @@ class TestChooseTechnician:
         bookings: Sequence[Booking],
         when: datetime = paris(2025, 1, 20, 10),
     ) -> object:
-        return choose_technician(
-            techs, service(), when, "75001", B, grouped(bookings), {}, SETTINGS, self.travel
-        )
+        return Planner(
+            techs, service(), "75001", B, grouped(bookings), {}, SETTINGS, self.travel
+        ).choose_technician(when)
 
     def test_least_added_travel_wins(self) -> None:
         techs = [technician("t1", zones=("75*",)), technician("t2", zones=("75*",))]
@@ -303,17 +286,9 @@ class TestChooseTechnician:
             booking("c", paris(2025, 1, 20, 8), tech_id="t2", location=C),
             booking("d", paris(2025, 1, 20, 12), tech_id="t2", location=D),
         ]
-        got = choose_technician(
-            techs,
-            service(),
-            paris(2025, 1, 20, 10),
-            "75001",
-            B,
-            grouped(bookings),
-            {},
-            SETTINGS,
-            self.travel,
-        )
+        got = Planner(
+            techs, service(), "75001", B, grouped(bookings), {}, SETTINGS, self.travel
+        ).choose_technician(paris(2025, 1, 20, 10))
         assert got.technician is not None and got.technician.id == "t2"
         assert got.added_travel == 10 + 10 - 15
         assert got.travel_time == 10
@@ -322,9 +297,9 @@ class TestChooseTechnician:
 
     def test_ties_broken_by_id(self) -> None:
         techs = [technician("t9", zones=("75*",)), technician("t3", zones=("75*",))]
-        got = choose_technician(
-            techs, service(), paris(2025, 1, 20, 10), "75001", B, {}, {}, SETTINGS, self.travel
-        )
+        got = Planner(
+            techs, service(), "75001", B, {}, {}, SETTINGS, self.travel
+        ).choose_technician(paris(2025, 1, 20, 10))
         assert got.technician is not None and got.technician.id == "t3"
         assert got.added_travel == 0
 
@@ -333,9 +308,9 @@ class TestChooseTechnician:
             technician("t1", zones=("75*",), skills=["gaz"], home=B),
             technician("t2", zones=("75*",), home=A),
         ]
-        got = choose_technician(
-            techs, service(), paris(2025, 1, 20, 10), "75001", B, {}, {}, SETTINGS, self.travel
-        )
+        got = Planner(
+            techs, service(), "75001", B, {}, {}, SETTINGS, self.travel
+        ).choose_technician(paris(2025, 1, 20, 10))
         assert got.technician is not None and got.technician.id == "t2"
         assert got.added_travel == 30
 
@@ -361,17 +336,9 @@ class TestChooseTechnician:
     )
     def test_nobody_fits(self, techs: list[TechnicianData], expected: list[Reason]) -> None:
         bookings = [booking("x", paris(2025, 1, 20, 9), 180, tech_id="t2")]
-        got = choose_technician(
-            techs,
-            service(),
-            paris(2025, 1, 20, 10),
-            "75001",
-            B,
-            grouped(bookings),
-            {},
-            SETTINGS,
-            self.travel,
-        )
+        got = Planner(
+            techs, service(), "75001", B, grouped(bookings), {}, SETTINGS, self.travel
+        ).choose_technician(paris(2025, 1, 20, 10))
         assert got.technician is None
         assert got.reasons == expected
 
@@ -420,7 +387,7 @@ def test_day_plan_on_a_day_off_has_no_free_window() -> None:
 
 
 def test_day_slots_agree_with_check_for_every_candidate() -> None:
-    """The hoisted loop of day_slots must give exactly what check() says, start by start."""
+    """The hoisted loop of Planner.slots must give exactly what check() says, start by start."""
     techs, bookings = _fleet(8, 40, seed=3)
     techs.append(technician("tech_free", zones=("75*",), home=GeoPoint(48.85, 2.30)))
     bookings["tech_free"] = []
@@ -431,7 +398,7 @@ def test_day_slots_agree_with_check_for_every_candidate() -> None:
         "tech_01": [busy(paris(2025, 1, 20, 12), paris(2025, 1, 20, 13), "tech_01")],
         "tech_free": [busy(paris(2025, 1, 20, 12), paris(2025, 1, 20, 13), "tech_free")],
     }
-    slots = day_slots(techs, srv, MONDAY, "75011", where, bookings, periods, SETTINGS, travel)
+    slots = Planner(techs, srv, "75011", where, bookings, periods, SETTINGS, travel).slots(MONDAY)
     free = {(s.technician_id, s.start): s.travel_time for s in slots}
     checked = 0
     for tech in techs:
@@ -454,9 +421,9 @@ def test_overnight_window_slots_after_midnight_count_for_the_next_day() -> None:
     night = {"monday": (time(22), time(2))}
     tech = technician("t", zones=("75*",), hours=night, max_per_day=1)
     tuesday_job = [booking("b", paris(2025, 1, 21, 15), tech_id="t")]
-    got = day_slots(
-        [tech], service(), MONDAY, "75001", None, grouped(tuesday_job), {}, SETTINGS, TableTravel()
-    )
+    got = Planner(
+        [tech], service(), "75001", None, grouped(tuesday_job), {}, SETTINGS, TableTravel()
+    ).slots(MONDAY)
     # Starts up to 23:30 are Monday's; from midnight Tuesday's limit (1, already used) applies.
     assert local_hhmm(got) == ["22:00", "22:30", "23:00", "23:30"]
 
@@ -465,8 +432,8 @@ def test_overnight_window_with_the_evening_day_full_keeps_the_small_hours() -> N
     night = {"monday": (time(22), time(2))}
     tech = technician("t", zones=("75*",), hours=night, max_per_day=1)
     monday_job = [booking("b", paris(2025, 1, 20, 9), tech_id="t")]
-    got = day_slots(
-        [tech], service(), MONDAY, "75001", None, grouped(monday_job), {}, SETTINGS, TableTravel()
-    )
+    got = Planner(
+        [tech], service(), "75001", None, grouped(monday_job), {}, SETTINGS, TableTravel()
+    ).slots(MONDAY)
     assert local_hhmm(got) == ["00:00", "00:30", "01:00"]
     assert {s.start.astimezone(PARIS).date() for s in got} == {date(2025, 1, 21)}

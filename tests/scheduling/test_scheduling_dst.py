@@ -16,7 +16,7 @@ import pytest
 from scheduling_support import EVERY_DAY_8_18, PARIS, SETTINGS, TableTravel, booking, paris, service
 from scheduling_support import technician as make_technician
 
-from hub.scheduling import Reason, check, day_slots
+from hub.scheduling import Planner, Reason, check
 from hub.scheduling.hours import day_bounds, day_window
 
 SPRING = date(2025, 3, 30)
@@ -28,9 +28,9 @@ def slots_for(
     day: date, hours: Mapping[str, tuple[time, time]] = EVERY_DAY_8_18, minutes: int = 30
 ) -> list[datetime]:
     tech = make_technician(hours=hours)
-    found = day_slots(
-        [tech], service(duration=minutes), day, "75001", None, {}, {}, SETTINGS, TableTravel()
-    )
+    found = Planner(
+        [tech], service(duration=minutes), "75001", None, {}, {}, SETTINGS, TableTravel()
+    ).slots(day)
     return [s.start for s in found]
 
 
