@@ -14,7 +14,7 @@ from hub.auth.guard import Principal
 from hub.db import transaction
 from hub.errors import ApiError
 from hub.ids import new_id
-from hub.models import Account, Appointment, Team, Technician
+from hub.models import Appointment, Team, Technician
 from hub.models.appointment import ACTIVE_STATUSES
 from hub.scheduling import in_zone
 from hub.schemas.common import PageQuery
@@ -144,9 +144,10 @@ def list_technicians(session: Session, p: Principal, q: TechnicianQuery) -> dict
 
 
 def account_zone(session: Session, p: Principal) -> ZoneInfo:
-    """The account's time zone (Europe/Paris by default)."""
-    account = session.get(Account, p.account_id)
-    return ZoneInfo(account.timezone if account else "Europe/Paris")
+    """The account's time zone (Europe/Paris by default), as its scheduling settings say."""
+    from hub.services.scheduling_data import settings_for
+
+    return settings_for(session, p).tz
 
 
 def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
