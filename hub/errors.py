@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, has_request_context, jsonify, request
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -69,6 +69,10 @@ def error_response(err: ApiError) -> Response:
     resp.status_code = err.status
     for k, v in err.headers.items():
         resp.headers[k] = v
+    if "Retry-After" in err.headers and has_request_context():
+        # The rate limiter rewrites Retry-After on every response; it is put back afterwards
+        # (hub.ratelimit), so a 503's "retry in 1 s" does not become "in 60 s".
+        g.ivalid_retry_after = err.headers["Retry-After"]
     return resp
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, request
+from flask import Flask, g, request
 
 from hub.auth.guard import authenticate
 from hub.config import Settings
@@ -40,8 +40,8 @@ def init_rate_limit(app: Flask, settings: Settings) -> None:
     from flask_limiter import Limiter
     from flask_limiter.constants import HeaderNames
 
-    # Registered before the limiter's own hook, so it runs after it: Retry-After belongs to
-    # 429 answers only, not to every response, and on a 429 it must never be too short.
+    # Registered before the limiter's own hook, so it runs after it: the limiter's Retry-After
+    # belongs to 429 answers only (never too short); another error's own (a 503's) is kept.
     @app.after_request
     def _retry_after_only_when_limited(response: Response) -> Response:
         if response.status_code == 429:
@@ -50,8 +50,12 @@ def init_rate_limit(app: Flask, settings: Settings) -> None:
                 response.headers["Retry-After"] = str(
                     retry_after_seconds(current.window[0], margin=0.5 if settings.redis_url else 0)
                 )
-        elif response.status_code != 503:
-            response.headers.pop("Retry-After", None)
+        else:
+            own = g.pop("ivalid_retry_after", None)  # set by hub.errors.error_response
+            if own is not None:
+                response.headers["Retry-After"] = own
+            else:
+                response.headers.pop("Retry-After", None)
         return response
 
     limiter = Limiter(

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Select, func, literal_column
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 
 from hub.timeutil import iso
 
@@ -86,6 +87,8 @@ def read_snapshot(engine: Engine) -> Iterator[Any]:
     connection = engine.raw_connection()
     sqlite = engine.dialect.name == "sqlite"
     driver = connection.driver_connection
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    lost = False
     try:
         if not sqlite:
             driver.autocommit = True  # type: ignore[union-attr]
@@ -94,9 +97,21 @@ def read_snapshot(engine: Engine) -> Iterator[Any]:
             cursor.execute("BEGIN")
         yield cursor
         cursor.close()
+    except dbapi_error as error:
+        # As SQLAlchemy would raise it (the API answers 503 to an OperationalError), and a
+        # connection the server dropped leaves the pool.
+        lost = engine.dialect.is_disconnect(error, connection.dbapi_connection, None)
+        if lost:
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            None, None, error, dbapi_error, connection_invalidated=lost, dialect=engine.dialect
+        ) from error
     finally:
-        if not sqlite:
-            driver.autocommit = False  # type: ignore[union-attr]
+        if not sqlite and not lost:
+            try:
+                driver.autocommit = False  # type: ignore[union-attr]
+            except dbapi_error:
+                connection.invalidate()  # broken (the server went away): the pool drops it
         connection.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -10,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from hub import db
 from tests.conftest import PG_URL
+from tests.support import Tenant
 
 pytestmark = [
     pytest.mark.postgres,
@@ -61,3 +63,83 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(monkeypatch: pytest.Monkey
         assert _pid(engine) != first
     finally:
         engine.dispose()
+
+
+def test_a_list_read_on_a_connection_that_dies_mid_use_fails_cleanly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The raw reader raises as SQLAlchemy would and drops the dead connection."""
+    from sqlalchemy.exc import DBAPIError
+
+    from hub.rawsql import read_snapshot
+
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    engine = db.make_engine(PG_URL)
+    try:
+        with read_snapshot(engine) as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        _kill(pid)
+        with pytest.raises(OperationalError) as info, read_snapshot(engine) as cursor:
+            cursor.execute("SELECT 1")
+        assert isinstance(info.value, DBAPIError) and info.value.connection_invalidated
+        with read_snapshot(engine) as cursor:  # the pool has recovered
+            cursor.execute("SELECT pg_backend_pid()")
+            assert cursor.fetchone()[0] != pid
+    finally:
+        engine.dispose()
+
+
+def test_the_api_answers_503_then_recovers_when_the_database_restarts(
+    monkeypatch: pytest.MonkeyPatch, base_config: dict[str, Any], tenant: Tenant
+) -> None:
+    """Connections dropped under a busy pool: a retryable 503, never a 500, then 200."""
+    from hub import create_app
+    from hub.db import get_db
+
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    app = create_app(base_config)
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {tenant.api_key}"}
+    try:
+        assert client.get("/v2/appointments", headers=auth).status_code == 200
+        admin = create_engine(PG_URL)
+        with admin.connect() as conn:  # every connection of this app's pool
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND backend_start > now() - interval '1 minute' "
+                    "AND pid = ANY(:pids)"
+                ),
+                {"pids": _pool_pids(app)},
+            )
+            conn.commit()
+        admin.dispose()
+        time.sleep(0.2)
+        codes = [client.get("/v2/appointments", headers=auth) for _ in range(3)]
+        assert codes[0].status_code == 503, codes[0].json
+        assert codes[0].json["error"]["code"] == "SERVICE_UNAVAILABLE"
+        assert codes[0].headers["Retry-After"] == "1"
+        assert codes[-1].status_code == 200
+    finally:
+        get_db(app).engine.dispose()
+
+
+def _pool_pids(app: Any) -> list[int]:
+    """The backend pids of the connections the app's pool holds (checked out all at once)."""
+    from hub.db import get_db
+
+    engine = get_db(app).engine
+    held = [engine.raw_connection() for _ in range(engine.pool.checkedin())]
+    try:
+        pids = []
+        for connection in held:
+            cursor = connection.cursor()
+            cursor.execute("SELECT pg_backend_pid()")
+            pids.append(int(cursor.fetchone()[0]))
+            cursor.close()
+        return pids
+    finally:
+        for connection in held:
+            connection.close()

@@ -142,3 +142,18 @@ def test_waiting_retry_after_is_always_enough(
             assert client.get("/v2/services", headers=auth).status_code == 200
     finally:
         get_db(app).engine.dispose()
+
+
+def test_an_error_keeps_its_own_retry_after(limited_app, tenant: Tenant) -> None:
+    """A 503's "retry in 1 s" is not replaced by the rate-limit window's reset (60 s)."""
+    from hub.errors import ApiError
+
+    @limited_app.get("/v2/test-unavailable")
+    def _unavailable() -> None:
+        raise ApiError(503, "SERVICE_UNAVAILABLE", headers={"Retry-After": "1"})
+
+    client = limited_app.test_client()
+    resp = client.get("/v2/test-unavailable", headers={"Authorization": f"Bearer {tenant.api_key}"})
+    assert resp.status_code == 503 and resp.json["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert resp.headers["Retry-After"] == "1"
+    assert resp.headers["X-RateLimit-Limit"] == "3"
