@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import queue
 import random
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -45,7 +43,7 @@ from tests.fakes.google_oauth import (
     DEFAULT_CLIENT_SECRET,
     FakeGoogleOAuth,
 )
-from tests.fakes.server import LoopbackServer
+from tests.fakes.server import LoopbackFake
 
 __all__ = [
     "DEFAULT_CLIENT_ID",
@@ -168,7 +166,7 @@ def _when(value: datetime | str) -> dict[str, str]:
     return {"dateTime": value.isoformat() if isinstance(value, datetime) else value}
 
 
-class FakeGoogleCalendar:
+class FakeGoogleCalendar(LoopbackFake):
     """Google Calendar v3 + Google OAuth on 127.0.0.1, for tests and benchmarks."""
 
     def __init__(
@@ -193,38 +191,7 @@ class FakeGoogleCalendar:
         self.calls: Counter[str] = Counter()
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
-        self._lock = threading.RLock()
-        self._server = LoopbackServer(self, port=port)
-        self._deliveries: queue.Queue[tuple[str, str] | None] = queue.Queue()
-        self._notifier: threading.Thread | None = None
-
-    # ------------------------------------------------------------------------- lifecycle
-
-    def start(self) -> FakeGoogleCalendar:
-        """Listen on an ephemeral loopback port; returns self."""
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening (and the notification thread)."""
-        if self._notifier is not None:
-            self._deliveries.put(None)
-            self._notifier.join(timeout=5)
-            self._notifier = None
-        self._server.stop()
-
-    def __enter__(self) -> FakeGoogleCalendar:
-        """Start on entering a with block."""
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        """Stop on leaving it."""
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """http://127.0.0.1:PORT."""
-        return self._server.base_url
+        self._init_loopback(port)
 
     @property
     def api_base_url(self) -> str:
@@ -392,12 +359,6 @@ class FakeGoogleCalendar:
         channel.deliveries.append((state, status))
         return status
 
-    def flush_notifications(self, timeout: float = 5.0) -> None:
-        """Wait until queued automatic notifications have been delivered."""
-        deadline = time.monotonic() + timeout
-        while self._deliveries.unfinished_tasks and time.monotonic() < deadline:
-            time.sleep(0.01)
-
     def _changed(self, calendar_id: str) -> None:
         """Queue an `exists` notification on every channel of the calendar (auto_notify)."""
         if not self.auto_notify:
@@ -405,22 +366,11 @@ class FakeGoogleCalendar:
         calendar = self.store.calendar(calendar_id)
         with self._lock:
             targets = [c.id for c in self.channels.values() if c.calendar_id == calendar.id]
-            if self._notifier is None:
-                self._notifier = threading.Thread(target=self._deliver_loop, daemon=True)
-                self._notifier.start()
-        for channel_id in targets:
-            self._deliveries.put((channel_id, "exists"))
+        self._queue_notifications([(channel_id, "exists") for channel_id in targets])
 
-    def _deliver_loop(self) -> None:
-        while True:
-            item = self._deliveries.get()
-            try:
-                if item is None:
-                    return
-                if item[0] in self.channels:
-                    self.notify(*item)
-            finally:
-                self._deliveries.task_done()
+    def _deliver_queued(self, item: tuple[Any, ...]) -> None:
+        if item[0] in self.channels:
+            self.notify(*item)
 
     def _resource_uri(self, calendar_id: str) -> str:
         return f"https://www.googleapis.com/calendar/v3/calendars/{calendar_id}/events?alt=json"

@@ -24,9 +24,7 @@ rich notifications (resource data), free/busy.
 from __future__ import annotations
 
 import json
-import queue
 import random
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -62,7 +60,7 @@ from tests.fakes.microsoft_identity import (
     PUBLIC_AUTHORITY,
     FakeMicrosoftIdentity,
 )
-from tests.fakes.server import LoopbackServer
+from tests.fakes.server import LoopbackFake
 
 __all__ = [
     "DEFAULT_CLIENT_ID",
@@ -204,7 +202,7 @@ def _prefer(header: str | None) -> dict[str, str]:
     return out
 
 
-class FakeGraph:
+class FakeGraph(LoopbackFake):
     """Microsoft Graph (calendar endpoints) + Microsoft identity on 127.0.0.1."""
 
     def __init__(
@@ -233,38 +231,7 @@ class FakeGraph:
         self.writes: Counter[str] = Counter()
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
-        self._lock = threading.RLock()
-        self._server = LoopbackServer(self, port=port)
-        self._deliveries: queue.Queue[tuple[str, str, str] | None] = queue.Queue()
-        self._notifier: threading.Thread | None = None
-
-    # ---------------------------------------------------------------------- lifecycle
-
-    def start(self) -> FakeGraph:
-        """Listen on an ephemeral loopback port; returns self."""
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening (and the notification thread)."""
-        if self._notifier is not None:
-            self._deliveries.put(None)
-            self._notifier.join(timeout=5)
-            self._notifier = None
-        self._server.stop()
-
-    def __enter__(self) -> FakeGraph:
-        """Start on entering a with block."""
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        """Stop on leaving it."""
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """http://127.0.0.1:PORT."""
-        return self._server.base_url
+        self._init_loopback(port)
 
     @property
     def api_base_url(self) -> str:
@@ -475,12 +442,6 @@ class FakeGraph:
                 self.subscriptions.pop(sub_id, None)
         return status
 
-    def flush_notifications(self, timeout: float = 5.0) -> None:
-        """Wait until queued automatic notifications have been delivered."""
-        deadline = time.monotonic() + timeout
-        while self._deliveries.unfinished_tasks and time.monotonic() < deadline:
-            time.sleep(0.01)
-
     def _changed(self, stored: StoredEvent, change_type: str) -> None:
         """Queue a notification on every subscription of the event's calendar (auto_notify)."""
         if not self.auto_notify:
@@ -489,22 +450,11 @@ class FakeGraph:
             targets = [
                 s.id for s in self.subscriptions.values() if s.calendar_id == stored.calendar_id
             ]
-            if self._notifier is None:
-                self._notifier = threading.Thread(target=self._deliver_loop, daemon=True)
-                self._notifier.start()
-        for sub_id in targets:
-            self._deliveries.put((sub_id, change_type, stored.id))
+        self._queue_notifications([(sub_id, change_type, stored.id) for sub_id in targets])
 
-    def _deliver_loop(self) -> None:
-        while True:
-            item = self._deliveries.get()
-            try:
-                if item is None:
-                    return
-                if item[0] in self.subscriptions:
-                    self.notify(*item)
-            finally:
-                self._deliveries.task_done()
+    def _deliver_queued(self, item: tuple[Any, ...]) -> None:
+        if item[0] in self.subscriptions:
+            self.notify(*item)
 
     # ---------------------------------------------------------------------------- WSGI
 

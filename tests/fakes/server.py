@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import queue
 import threading
-from typing import Any
+import time
+from typing import Any, Self
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -65,3 +67,74 @@ class LoopbackServer:
             self._thread.join(timeout=5)
         self._server = None
         self._thread = None
+
+
+class LoopbackFake:
+    """What a remote-API fake shares: a loopback server of itself (it is the WSGI app), a
+    lock, and a thread delivering its automatic notifications in order.
+
+    A subclass calls `_init_loopback(port)` in its constructor and implements `__call__`
+    (WSGI); one that notifies queues with `_queue_notifications(items)` and implements
+    `_deliver_queued(item)`.
+    """
+
+    def _init_loopback(self, port: int) -> None:
+        self._lock = threading.RLock()
+        self._server = LoopbackServer(self, port=port)
+        self._deliveries: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
+        self._notifier: threading.Thread | None = None
+
+    def start(self) -> Self:
+        """Listen on an ephemeral loopback port; returns self."""
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening (and the notification thread)."""
+        if self._notifier is not None:
+            self._deliveries.put(None)
+            self._notifier.join(timeout=5)
+            self._notifier = None
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        """Start on entering a with block."""
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop on leaving it."""
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """http://127.0.0.1:PORT."""
+        return self._server.base_url
+
+    def flush_notifications(self, timeout: float = 5.0) -> None:
+        """Wait until queued automatic notifications have been delivered."""
+        deadline = time.monotonic() + timeout
+        while self._deliveries.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def _queue_notifications(self, items: list[tuple[Any, ...]]) -> None:
+        """Queue notifications (the first item a subscription's or channel's id)."""
+        with self._lock:
+            if self._notifier is None:
+                self._notifier = threading.Thread(target=self._deliver_loop, daemon=True)
+                self._notifier.start()
+        for item in items:
+            self._deliveries.put(item)
+
+    def _deliver_loop(self) -> None:
+        while True:
+            item = self._deliveries.get()
+            try:
+                if item is None:
+                    return
+                self._deliver_queued(item)
+            finally:
+                self._deliveries.task_done()
+
+    def _deliver_queued(self, item: tuple[Any, ...]) -> None:
+        """Send one queued notification, if its channel or subscription still exists."""
+        raise NotImplementedError
