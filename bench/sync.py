@@ -206,10 +206,13 @@ class OutlookTarget:
         return TECHNICIAN_EMAIL
 
     def seed(self, count: int) -> None:
-        """`count` one-hour events from next week on."""
+        """`count` one-hour events from next week on, all inside the connector's window (two
+        years ahead): eight a day, more when there are too many for 600 days."""
         start = self.origin + timedelta(days=7)
+        per_day = max(8, math.ceil(count / 600))
+        step = timedelta(minutes=24 * 60 // per_day)
         for i in range(count):
-            at = start + timedelta(days=i // 8, hours=i % 8)
+            at = start + timedelta(days=i // per_day) + step * (i % per_day)
             event = self.fake.user_create(
                 f"Perso {i}", at, at + timedelta(hours=1), calendar_id=self.calendar
             )
