@@ -29,6 +29,7 @@ time DNS takes is charged to the delivery's budget.
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import http.client
 import itertools
@@ -65,6 +66,12 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_POOL_SIZE = 10
 DEFAULT_MAX_RESPONSE_BYTES = 1024
+
+
+# The same few endpoint URLs are checked thousands of times: the check needs no DNS and depends
+# only on the URL and the allowlist, so its verdict is kept (a refusal raises, and is not kept).
+# The addresses are still resolved and checked on every delivery.
+_checked_url = functools.lru_cache(maxsize=4096)(parse_webhook_url)
 
 
 class DeliveryError(StrEnum):
@@ -425,7 +432,7 @@ class DeliveryClient:
     ) -> DeliveryResult:
         """Check, resolve, then try each checked address until one answers or time runs out."""
         try:
-            target = parse_webhook_url(url, self.allowlist)
+            target = _checked_url(url, self.allowlist)
         except UnsafeURL as exc:
             return _failure(DeliveryError.SSRF_BLOCKED, f"{exc.reason_code}: {exc}", started)
         try:
