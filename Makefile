@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install system-deps run test lint typecheck unit bench clean
+.PHONY: install system-deps run test lint typecheck unit sdk-node bench clean
 
 $(STAMP): pyproject.toml sdks/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,8 @@ install: $(STAMP)
 ## connect flow in a real browser), wrk (load generator), Node.js (the spec's verifyWebhook).
 ## Installed when missing and possible (root with apt-get); otherwise those tests skip, saying why.
 SYSTEM_PACKAGES := chromium:chromium wrk:wrk node:nodejs
+## npm installs the Node.js SDK's one dev dependency (TypeScript) from sdks/node/package-lock.json.
+SYSTEM_PACKAGES += npm:npm
 system-deps:
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
 	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
@@ -42,6 +44,11 @@ typecheck: install
 
 unit: install system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+## The Node.js SDK alone: npm ci, tsc --noEmit, and its node --test suites against live hubs
+## (part of `make unit` too).
+sdk-node: install system-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/sdk/test_sdk_node.py
 
 ## make test: lint, types, then the whole suite.
 test: lint typecheck unit

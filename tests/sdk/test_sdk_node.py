@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from sdk_support import REPO_ROOT, LiveHub, start_worker, stop_worker
 
-NODE_DIR = REPO_ROOT / "sdks" / "node"
+NODE_DIR: Path = Path(REPO_ROOT) / "sdks" / "node"
 NODE = shutil.which("node")
 NPM = shutil.which("npm")
 # The SDK's own variables: the node process gets only those a test sets on purpose.
@@ -76,7 +76,9 @@ def run_node_tests(file: str, env: dict[str, str], timeout: float = 300) -> str:
     output = f"{done.stdout}\n{done.stderr}"
     counts = {
         name: int(value)
-        for name, value in re.findall(r"^# (pass|fail|skipped|cancelled|tests) (\d+)$", output, re.M)
+        for name, value in re.findall(
+            r"^# (pass|fail|skipped|cancelled|tests) (\d+)$", output, re.M
+        )
     }
     if done.returncode != 0 or counts.get("fail") or counts.get("cancelled"):
         pytest.fail(f"node --test {file} exited {done.returncode}:\n{output}")
@@ -139,7 +141,11 @@ def test_node_webhook_signatures(node_project: Path, tmp_path: Path) -> None:
     """S50-S59; S59 both ways: the hub's signing code signs, node verifies and signs back."""
     from hub.events import signing
 
-    fresh, old, other = signing.generate_secret(), "whsec_typed_in_by_hand", signing.generate_secret()
+    fresh, old, other = (
+        signing.generate_secret(),
+        "whsec_typed_in_by_hand",
+        signing.generate_secret(),
+    )
     headers = signing.delivery_headers(
         "appointment.created", "dlv_1", "msg_1", int(time.time()), SPEC_PAYLOAD, [fresh, old]
     )
