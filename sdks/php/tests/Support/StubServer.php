@@ -126,19 +126,22 @@ final class StubServer
             throw new \RuntimeException('fork failed');
         }
         if ($pid === 0) {
-            $this->serve(); // never returns
+            $this->serve(posix_getppid()); // never returns
         }
         $this->pid = $pid;
         fclose($this->socket); // the child listens; the parent's copy is not needed
         $this->socket = null;
     }
 
-    private function serve(): never
+    private function serve(int $parent): never
     {
         $count = 0;
         while (true) {
-            $conn = @stream_socket_accept($this->socket, -1);
+            $conn = @stream_socket_accept($this->socket, 1.0);
             if ($conn === false) {
+                if (posix_getppid() !== $parent) {
+                    posix_kill(posix_getpid(), SIGKILL); // the test run died: do not linger
+                }
                 continue;
             }
             try {
