@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install system-deps run test lint typecheck unit sdk-node bench clean
+.PHONY: install system-deps run test sdk-php lint typecheck unit sdk-node bench clean
 
 $(STAMP): pyproject.toml sdks/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,14 +15,19 @@ $(STAMP): pyproject.toml sdks/python/pyproject.toml
 install: $(STAMP)
 
 ## System packages from Debian used by some tests and benchmarks: headless Chromium (the OAuth
-## connect flow in a real browser), wrk (load generator), Node.js (the spec's verifyWebhook).
-## Installed when missing and possible (root with apt-get); otherwise those tests skip, saying why.
-SYSTEM_PACKAGES := chromium:chromium wrk:wrk node:nodejs
+## connect flow in a real browser), wrk (load generator), Node.js (the spec's verifyWebhook),
+## PHP with curl, PHPUnit and Composer (the PHP SDK's suite; PHPUnit brings php-xml and
+## php-mbstring). Installed when missing and possible (root with apt-get); otherwise those tests
+## skip, saying why. PHP_EXTENSIONS: `php -m` names, each with the package that provides it.
+SYSTEM_PACKAGES := chromium:chromium wrk:wrk node:nodejs php:php-cli phpunit:phpunit composer:composer
+PHP_EXTENSIONS  := curl:php-curl
 ## npm installs the Node.js SDK's one dev dependency (TypeScript) from sdks/node/package-lock.json.
 SYSTEM_PACKAGES += npm:npm
 system-deps:
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
 	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
+	for pair in $(PHP_EXTENSIONS); do \
+	  php -m 2>/dev/null | grep -qx "$${pair%%:*}" || missing="$$missing $${pair##*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing:$$missing"; \
@@ -50,8 +55,12 @@ unit: install system-deps
 sdk-node: install system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/sdk/test_sdk_node.py
 
-## make test: lint, types, then the whole suite.
+## make test: lint, types, then the whole suite (the Node.js and PHP SDK suites included).
 test: lint typecheck unit
+
+## make sdk-php: only the PHP SDK's PHPUnit suite, against live hubs (tests/sdk/test_sdk_php.py).
+sdk-php: install system-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/sdk/test_sdk_php.py
 
 bench: install system-deps
 	$(BIN)/python bench/api_throughput.py
@@ -60,4 +69,4 @@ bench: install system-deps
 	$(BIN)/python bench/sync.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache sdks/php/vendor
