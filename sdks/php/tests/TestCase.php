@@ -46,7 +46,7 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase
     {
         $hub = LiveHub::get($name);
         if ($hub === null) {
-            $this->markTestSkipped('no live hub: run through tests/sdk/test_sdk_php.py (make test-php)');
+            $this->markTestSkipped('no live hub: run through tests/sdk/test_sdk_php.py (make sdk-php)');
         }
         return $hub;
     }
