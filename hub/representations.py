@@ -42,6 +42,9 @@ def service(s: Service) -> dict[str, Any]:
         "available_online": s.available_online,
         "color": s.color,
         "category": s.category,
+        "payment": s.payment,
+        "deposit_amount": float(s.deposit_amount) if s.deposit_amount is not None else None,
+        "deposit_percent": float(s.deposit_percent) if s.deposit_percent is not None else None,
         "created_at": iso(s.created_at),
         "updated_at": iso(s.updated_at),
     }
