@@ -22,6 +22,7 @@ import json
 import re
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -170,7 +171,7 @@ class FakeStripe(LoopbackFake):
                     return handler(account, params, match)
                 fingerprint = _fingerprint(method, request.path, params)
                 return self.store.idempotent(
-                    account, idem, fingerprint, lambda h=handler, m=match: h(account, params, m)
+                    account, idem, fingerprint, partial(handler, account, params, match)
                 )
         raise StripeFault(404, f"Unrecognized request URL ({request.method}: {request.path}).")
 
