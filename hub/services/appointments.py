@@ -16,7 +16,7 @@ from hub.auth.guard import Principal
 from hub.db import get_db, transaction
 from hub.errors import ApiError
 from hub.ids import new_id
-from hub.models import Appointment, Customer, Service, Technician
+from hub.models import Appointment, Customer, Payment, Service, Technician
 from hub.rawsql import RawQuery, iso_text, read_snapshot, timestamp_to_iso
 from hub.schemas.appointments import (
     AppointmentCreate,
@@ -279,6 +279,15 @@ def _list_statement(timestamps_as_text: bool = False) -> Select[Any]:
         else getattr(Appointment, name)
         for name in rep.APPOINTMENT_COLUMNS
     ]
+    # The online payment (Stripe), one row at most per appointment (unique appointment_id).
+    cols += [
+        (
+            iso_text(getattr(Payment, name))
+            if timestamps_as_text and name in rep.PAYMENT_TIMESTAMPS
+            else getattr(Payment, name)
+        ).label(f"payment_{name}")
+        for name in rep.PAYMENT_COLUMNS
+    ]
     return (
         select(
             *cols,
@@ -294,6 +303,7 @@ def _list_statement(timestamps_as_text: bool = False) -> Select[Any]:
         .join(Customer, Customer.id == Appointment.customer_id)
         .join(Service, Service.id == Appointment.service_id)
         .outerjoin(Technician, Technician.id == Appointment.technician_id)
+        .outerjoin(Payment, Payment.appointment_id == Appointment.id)
     )
 
 

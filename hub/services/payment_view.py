@@ -7,23 +7,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub import representations as rep
 from hub.models import Payment
-from hub.timeutil import iso
 
 
 def payment(p: Payment) -> dict[str, Any]:
     """A payment as the API shows it: amounts in minor units (15000 = 150.00 EUR)."""
-    return {
-        "status": p.status,
-        "kind": p.kind,
-        "amount": p.amount,
-        "currency": p.currency,
-        "url": p.url if p.status == "unpaid" else None,
-        "expires_at": iso(p.expires_at) if p.url else None,
-        "paid_at": iso(p.paid_at),
-        "refunded_amount": p.refunded_amount,
-        "refund_status": p.refund_status,
-    }
+    flat = {f"payment_{name}": getattr(p, name) for name in rep.PAYMENT_COLUMNS}
+    out = rep.payment_from_row(flat)
+    assert out is not None
+    return out
 
 
 def payment_of(session: Session, appointment_id: str) -> dict[str, Any] | None:

@@ -366,3 +366,16 @@ def test_cancelling_an_unpaid_booking_expires_its_checkout(
     (session,) = fake.sessions(booked["account"])
     assert session["status"] == "expired"
     assert _payment(api, apt)["status"] == "expired"
+
+
+def test_the_list_shows_the_same_payment_as_get(
+    stripe_app: Flask, api: Api, fake: FakeStripe, rt: PaymentsRuntime, booked: dict[str, Any]
+) -> None:
+    apt = booked["appointment_id"]
+    work(rt)
+    one = api.get(f"/v2/appointments/{apt}").get_json()
+    listed = [a for a in api.get("/v2/appointments", per_page=100).get_json()["data"]]
+    (same,) = [a for a in listed if a["id"] == apt]
+    assert same == one and same["payment"]["url"]
+    others = [a for a in listed if a["id"] != apt]
+    assert others and all(a["payment"] is None for a in others)
