@@ -39,7 +39,10 @@ def test_replay_without_server(scenario: Scenario) -> None:
 def test_a_changed_request_does_not_match() -> None:
     """Drift fails: the same call with another amount finds no recorded answer."""
     changed = {**SESSION, "line_items": [{**SESSION["line_items"][0], "quantity": 2}]}
-    with make_vcr("none").use_cassette("checkout_session_create.yaml"), scenario_env(None) as env:
-        with pytest.raises(TransientError) as caught:  # stripe-python: a connection error
-            env.own.create_session(changed, "ivalid:pay_1:session:1")
+    with (
+        make_vcr("none").use_cassette("checkout_session_create.yaml"),
+        scenario_env(None) as env,
+        pytest.raises(TransientError) as caught,  # stripe-python: a connection error
+    ):
+        env.own.create_session(changed, "ivalid:pay_1:session:1")
     assert isinstance(caught.value.__cause__.__cause__, CannotOverwriteExistingCassetteException)
