@@ -182,7 +182,11 @@ def new_link(session: Session, p: Principal, appointment_id: str) -> dict[str, A
             )
         if a.status not in ("pending", "confirmed"):
             raise ApiError(
-                409, "INVALID_STATUS_TRANSITION", {"from": a.status, "reason": "final_status"}
+                409,
+                "INVALID_STATUS_TRANSITION",
+                {"from": a.status, "reason": "final_status"},
+                from_status=a.status,
+                to_status=a.status,
             )
         now = utcnow()
         expired = pay.status == "expired" or (

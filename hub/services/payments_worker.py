@@ -21,6 +21,7 @@ from connectors.base import ConnectorError, backoff_delay
 from connectors.stripe.api import StripeApi
 from connectors.stripe.const import SESSION_EXPIRY_SECONDS
 from hub.db import transaction
+from hub.ids import new_id
 from hub.models import Appointment, Payment, StripeConnection, StripeCustomer
 from hub.services.payments import emit_updated
 from hub.services.payments_runtime import PaymentsRuntime
@@ -150,7 +151,7 @@ def _customer(
         if exists is None:
             session.add(
                 StripeCustomer(
-                    id=f"scu_{pay.id[4:]}",
+                    id=new_id("scu"),
                     account_id=a.account_id,
                     environment=a.environment,
                     connection_id=conn.id,

@@ -379,3 +379,53 @@ def test_the_list_shows_the_same_payment_as_get(
     assert same == one and same["payment"]["url"]
     others = [a for a in listed if a["id"] != apt]
     assert others and all(a["payment"] is None for a in others)
+
+
+def test_the_stripe_customer_is_found_by_email_then_reused(
+    stripe_app: Flask, api: Api, tenant: Tenant, fake: FakeStripe, rt: PaymentsRuntime
+) -> None:
+    conn = connect_own_key(api, fake)
+    email = api.get(f"/v2/customers/{tenant.ids['customer_id']}").get_json()["email"]
+    existing = fake.store.put(
+        conn["account_id"],
+        {
+            "id": "cus_existing0001",
+            "object": "customer",
+            "email": email,
+            "name": "M",
+            "metadata": {},
+        },
+    )
+    ask_payment(api, tenant, payment="full")
+    _book(api, tenant, days=14)
+    _book(api, tenant, days=21)
+    dispatch(stripe_app)
+    work(rt)
+    sessions = fake.sessions(conn["account_id"])
+    assert len(sessions) == 2
+    assert {s["customer"] for s in sessions} == {existing["id"]}
+    paths = [r["path"] for r in fake.requests]
+    assert paths.count("/v1/customers/search") == 1  # the second booking used the link
+    assert "/v1/customers" not in paths
+
+
+def test_payment_link_refusals(
+    stripe_app: Flask, api: Api, tenant: Tenant, fake: FakeStripe, rt: PaymentsRuntime
+) -> None:
+    connect_own_key(api, fake)
+    free = _book(api, tenant, days=14)  # the service asks for nothing yet
+    dispatch(stripe_app)
+    res = api.post(f"/v2/appointments/{free}/payment-link")
+    assert res.status_code == 409 and res.get_json()["error"]["code"] == "PAYMENT_NOT_REQUIRED"
+    assert api.get(f"/v2/appointments/{free}").get_json()["payment"] is None
+    assert api.post("/v2/appointments/apt_doesnotexist/payment-link").status_code == 404
+    ask_payment(api, tenant, payment="full")
+    paid_for = _book(api, tenant, days=21)
+    dispatch(stripe_app)
+    work(rt)
+    api.post(f"/v2/appointments/{paid_for}/cancel")
+    dispatch(stripe_app)
+    work(rt)
+    gone = api.post(f"/v2/appointments/{paid_for}/payment-link")
+    assert gone.status_code == 409
+    assert "{" not in gone.get_json()["error"]["message"]
