@@ -226,11 +226,12 @@ class Store:
         return obj
 
     def get(self, account: str, object_id: str, kind: str, param: str = "id") -> dict[str, Any]:
-        """An object of `account` (404 in Stripe's words if missing or someone else's)."""
+        """An object of `account` (404 in Stripe's words if missing or someone else's; 400
+        when a parameter of another request names it)."""
         obj = self.objects.get(object_id)
         if obj is None or self.owner.get(object_id) != account or obj["object"] != kind:
             raise StripeFault(
-                404,
+                404 if param == "id" else 400,
                 f"No such {kind.replace('checkout.', '')}: '{object_id}'",
                 code="resource_missing",
                 param=param,
