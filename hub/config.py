@@ -34,6 +34,11 @@ class Settings:
     webhook_allowlist: str = ""
     smtp_url: str = ""
     osrm_url: str = ""
+    # Stripe (connectors/stripe): the platform key of Connect mode, the platform webhook
+    # endpoint's signing secret, and another API base (tests: the loopback fake).
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str = ""
     sql_echo: bool = False
 
     @classmethod

@@ -131,6 +131,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Canal de notification inconnu",
         "Unknown notification channel",
     ),
+    # Payments (Stripe)
+    "INTEGRATION_UNAVAILABLE": (
+        "Le service distant ne répond pas correctement ; réessayez plus tard",
+        "The remote service is not answering properly; try again later",
+    ),
+    "INVALID_SIGNATURE": (
+        "Signature Stripe-Signature invalide, absente ou trop ancienne",
+        "Stripe-Signature is invalid, missing or too old",
+    ),
+    "PAYMENT_NOT_REQUIRED": (
+        "Ce rendez-vous ne demande pas de paiement en ligne",
+        "This appointment asks for no online payment",
+    ),
+    "PAYMENT_NOT_OPEN": (
+        "Ce paiement n'attend plus de lien : il est réglé, échoué ou remboursé",
+        "This payment needs no new link: it is paid, failed or refunded",
+    ),
 }
 
 

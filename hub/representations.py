@@ -42,6 +42,9 @@ def service(s: Service) -> dict[str, Any]:
         "available_online": s.available_online,
         "color": s.color,
         "category": s.category,
+        "payment": s.payment,
+        "deposit_amount": float(s.deposit_amount) if s.deposit_amount is not None else None,
+        "deposit_percent": float(s.deposit_percent) if s.deposit_percent is not None else None,
         "created_at": iso(s.created_at),
         "updated_at": iso(s.updated_at),
     }
@@ -170,6 +173,43 @@ def appointment_from_row(r: Any, timestamp: Callable[[Any], str | None] = iso) -
         "reminder_email": bool(r["reminder_email"]),
         "created_at": timestamp(r["created_at"]),
         "updated_at": timestamp(r["updated_at"]),
+        "payment": payment_from_row(r, timestamp),
+    }
+
+
+# The payment columns the list joins in (hub/services/appointments.py), as `payment_<name>`.
+PAYMENT_COLUMNS = (
+    "status",
+    "kind",
+    "amount",
+    "currency",
+    "url",
+    "expires_at",
+    "paid_at",
+    "refunded_amount",
+    "refund_status",
+)
+PAYMENT_TIMESTAMPS = frozenset({"expires_at", "paid_at"})
+
+
+def payment_from_row(r: Any, timestamp: Callable[[Any], str | None] = iso) -> dict[str, Any] | None:
+    """An appointment's `payment` object from `payment_<name>` values (None: owes nothing).
+
+    Amounts are the currency's minor units (15000 = 150.00 EUR); the link shows while unpaid.
+    """
+    if r.get("payment_status") is None:
+        return None
+    open_link = r["payment_status"] == "unpaid" and r["payment_url"] is not None
+    return {
+        "status": r["payment_status"],
+        "kind": r["payment_kind"],
+        "amount": r["payment_amount"],
+        "currency": r["payment_currency"],
+        "url": r["payment_url"] if open_link else None,
+        "expires_at": timestamp(r["payment_expires_at"]) if open_link else None,
+        "paid_at": timestamp(r["payment_paid_at"]),
+        "refunded_amount": r["payment_refunded_amount"],
+        "refund_status": r["payment_refund_status"],
     }
 
 

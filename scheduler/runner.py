@@ -36,6 +36,7 @@ from hub.services.webhooks import allowlist
 from scheduler.config import WorkerSettings
 from scheduler.context import WorkerContext, install
 from scheduler.identity import claim_name
+from scheduler.payment_jobs import PAYMENT_JOBS
 from scheduler.sync_jobs import SYNC_JOBS
 
 log = logging.getLogger("ivalid.worker")
@@ -49,6 +50,7 @@ JOBS: tuple[tuple[str, str, float | None, bool], ...] = (
     ("cleanup", "scheduler.jobs:cleanup", 3600.0, True),
 )
 JOBS += SYNC_JOBS  # integrations: syncs, push channels (scheduler/sync_jobs.py)
+JOBS += PAYMENT_JOBS  # Stripe: sessions, refunds, Stripe's events (scheduler/payment_jobs.py)
 
 
 def build_context(

@@ -85,7 +85,7 @@ _DELIVERIES = cast(Table, WebhookDelivery.__table__)
 _EVENTS = cast(Table, Event.__table__)
 
 # Modules whose import registers a consumer (see the module docstring).
-CONSUMER_MODULES: tuple[str, ...] = ("hub.services.notifications",)
+CONSUMER_MODULES: tuple[str, ...] = ("hub.services.notifications", "hub.services.payments")
 
 
 def load_consumers() -> None:

@@ -13,6 +13,7 @@ from hub.models.integration import (
     IntegrationOAuthState,
 )
 from hub.models.notification import Notification
+from hub.models.payment import Payment, StripeConnection, StripeCustomer, StripeEvent
 from hub.models.sandbox import SandboxReset
 from hub.models.team import Team, Technician
 from hub.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -32,9 +33,13 @@ __all__ = [
     "Notification",
     "OAuthClient",
     "OAuthToken",
+    "Payment",
     "SandboxReset",
     "Service",
     "SigningKey",
+    "StripeConnection",
+    "StripeCustomer",
+    "StripeEvent",
     "Team",
     "Technician",
     "WebhookAttempt",

@@ -27,3 +27,8 @@ class Service(TenantOwned, Base):
     available_online: Mapped[bool] = mapped_column(Boolean, default=True)
     color: Mapped[str | None] = mapped_column(String(7), nullable=True)
     category: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # Online payment at booking (hub/services/payments.py): none | deposit | full; a deposit
+    # is a fixed amount or a percentage of the price.
+    payment: Mapped[str] = mapped_column(String(12), default="none", server_default="none")
+    deposit_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
+    deposit_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), nullable=True)

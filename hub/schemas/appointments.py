@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, Field
 
 from hub.schemas.common import Coordinates, DateBound, Id, Meta, Out, PageQuery, PostalCode, Strict
+from hub.schemas.payments import PaymentOut
 
 Status = Literal["pending", "confirmed", "completed", "cancelled"]
 
@@ -95,6 +96,8 @@ class AppointmentOut(Out):
     reminder_email: bool
     created_at: datetime
     updated_at: datetime
+    # Additive: the online payment (Stripe), when the service asks for one.
+    payment: PaymentOut | None = None
 
 
 class AppointmentList(Out):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import Field
 
 from hub.schemas.common import Meta, Out, PageQuery, Strict
 
 Skill = str
+# Online payment at booking (Stripe): nothing, a deposit (amount or percentage), the price.
+PaymentMode = Literal["none", "deposit", "full"]
 
 
 class ServiceCreate(Strict):
@@ -26,6 +29,9 @@ class ServiceCreate(Strict):
     available_online: bool = True
     color: str | None = Field(default=None, pattern=r"^#[0-9A-Fa-f]{6}$")
     category: str | None = Field(default=None, max_length=100)
+    payment: PaymentMode = "none"
+    deposit_amount: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2)
+    deposit_percent: Decimal | None = Field(default=None, gt=0, le=100, decimal_places=2)
 
 
 class ServiceUpdate(Strict):
@@ -42,6 +48,9 @@ class ServiceUpdate(Strict):
     available_online: bool | None = None
     color: str | None = Field(default=None, pattern=r"^#[0-9A-Fa-f]{6}$")
     category: str | None = Field(default=None, max_length=100)
+    payment: PaymentMode | None = None
+    deposit_amount: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2)
+    deposit_percent: Decimal | None = Field(default=None, gt=0, le=100, decimal_places=2)
 
 
 class ServiceQuery(PageQuery):
@@ -66,6 +75,9 @@ class ServiceOut(Out):
     available_online: bool
     color: str | None
     category: str | None
+    payment: PaymentMode = "none"
+    deposit_amount: float | None = None
+    deposit_percent: float | None = None
     created_at: datetime
     updated_at: datetime
 

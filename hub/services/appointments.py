@@ -16,7 +16,7 @@ from hub.auth.guard import Principal
 from hub.db import get_db, transaction
 from hub.errors import ApiError
 from hub.ids import new_id
-from hub.models import Appointment, Customer, Service, Technician
+from hub.models import Appointment, Customer, Payment, Service, Technician
 from hub.rawsql import RawQuery, iso_text, read_snapshot, timestamp_to_iso
 from hub.schemas.appointments import (
     AppointmentCreate,
@@ -26,6 +26,7 @@ from hub.schemas.appointments import (
     Reschedule,
 )
 from hub.services import booking, events
+from hub.services.payment_view import with_payment
 from hub.services.scheduling_data import locate
 from hub.services.teams import account_zone
 from hub.services.tenancy import get_owned, get_reference, page_meta
@@ -127,7 +128,8 @@ def _transition(a: Appointment, to_status: str) -> None:
 def _emit(session: Session, p: Principal, a: Appointment, event_type: str) -> None:
     session.flush()
     session.refresh(a)
-    events.record(session, p.account_id, p.environment, event_type, rep.appointment_event(a))
+    data = with_payment(session, rep.appointment_event(a))
+    events.record(session, p.account_id, p.environment, event_type, data)
 
 
 def create(
@@ -158,7 +160,7 @@ def create(
         _book(session, p, a, body.technician_id)
         session.add(a)
         _emit(session, p, a, "appointment.created")
-        return rep.appointment(a)
+        return with_payment(session, rep.appointment(a))
 
 
 def update(
@@ -213,7 +215,7 @@ def update(
             _emit(session, p, a, STATUS_EVENTS.get(new_status, "appointment.updated"))
         elif changed:
             _emit(session, p, a, "appointment.updated")
-        return rep.appointment(a)
+        return with_payment(session, rep.appointment(a))
 
 
 def reschedule(
@@ -235,18 +237,22 @@ def set_status(
     with transaction(session):
         a = get_owned(session, Appointment, appointment_id, p, for_update=True)
         if a.status == to_status:
-            return rep.appointment(a)  # idempotent: confirming twice is not an error
+            return with_payment(
+                session, rep.appointment(a)
+            )  # idempotent: confirming twice is not an error
         _transition(a, to_status)
         if to_status == "confirmed" and a.technician_id:
             # A confirmation re-checks the slot: busy periods may have appeared since booking.
             _book(session, p, a, a.technician_id)
         _emit(session, p, a, STATUS_EVENTS[to_status])
-        return rep.appointment(a)
+        return with_payment(session, rep.appointment(a))
 
 
 def get(session: Session, p: Principal, appointment_id: str) -> dict[str, Any]:
     """One appointment."""
-    return rep.appointment(get_owned(session, Appointment, appointment_id, p))
+    return with_payment(
+        session, rep.appointment(get_owned(session, Appointment, appointment_id, p))
+    )
 
 
 def _bound(session: Session, p: Principal, text: str, end: bool) -> datetime:
@@ -273,6 +279,15 @@ def _list_statement(timestamps_as_text: bool = False) -> Select[Any]:
         else getattr(Appointment, name)
         for name in rep.APPOINTMENT_COLUMNS
     ]
+    # The online payment (Stripe), one row at most per appointment (unique appointment_id).
+    cols += [
+        (
+            iso_text(getattr(Payment, name))
+            if timestamps_as_text and name in rep.PAYMENT_TIMESTAMPS
+            else getattr(Payment, name)
+        ).label(f"payment_{name}")
+        for name in rep.PAYMENT_COLUMNS
+    ]
     return (
         select(
             *cols,
@@ -288,6 +303,7 @@ def _list_statement(timestamps_as_text: bool = False) -> Select[Any]:
         .join(Customer, Customer.id == Appointment.customer_id)
         .join(Service, Service.id == Appointment.service_id)
         .outerjoin(Technician, Technician.id == Appointment.technician_id)
+        .outerjoin(Payment, Payment.appointment_id == Appointment.id)
     )
 
 

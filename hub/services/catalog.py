@@ -13,6 +13,7 @@ from hub.db import transaction
 from hub.ids import new_id
 from hub.models import Service
 from hub.schemas.catalog import ServiceCreate, ServiceQuery, ServiceUpdate
+from hub.services.payment_settings import check_payment_settings
 from hub.services.tenancy import get_owned, paginate, scoped
 
 _REQUIRED = (
@@ -24,6 +25,7 @@ _REQUIRED = (
     "currency",
     "required_skills",
     "available_online",
+    "payment",
 )
 
 
@@ -37,6 +39,7 @@ def create(session: Session, p: Principal, body: ServiceCreate) -> dict[str, Any
             **body.model_dump(),
         )
         s.required_skills = list(dict.fromkeys(body.required_skills))
+        check_payment_settings(s)
         session.add(s)
         session.flush()
         return rep.service(s)
@@ -50,6 +53,7 @@ def update(session: Session, p: Principal, service_id: str, body: ServiceUpdate)
             if value is None and field in _REQUIRED:
                 continue
             setattr(s, field, value)
+        check_payment_settings(s)
         session.flush()
         return rep.service(s)
 

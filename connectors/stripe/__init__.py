@@ -1,0 +1,1 @@
+"""Stripe: online payment of appointments (Checkout Sessions) and refunds on cancellation."""
