@@ -3,13 +3,15 @@
 Reading (`read`) is a full pass sorted by `Modified_Time` (pages of 200; `page` for the first
 2,000 records, `page_token` after), then incremental passes with `If-Modified-Since`. Zoho's times
 have one-second resolution, so an incremental pass asks from one second before its high-water
-mark and skips the records it already saw at that second (the id tie-break). Each pass ends with
+mark and skips the records it already saw, as they were, at that second (a tie-break on id and
+content: a second edit within the same second is still read). Each pass ends with
 the module's deleted records. The cursor is yielded with every page, so the caller saves it
 after each one and a killed sync resumes where it stopped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -139,7 +141,7 @@ class ZohoConnector(Connector):
         fields = self.fields_for(stream)
         state: dict[str, Any] = dict(cursor or {})
         if not state:
-            state = {"phase": "records", "since": None, "seen": [], "high": None, "high_seen": []}
+            state = {"phase": "records", "since": None, "seen": {}, "high": None, "high_seen": {}}
         while True:
             if state["phase"] == "records":
                 page, state = self._records_page(module, fields, state)
@@ -166,21 +168,22 @@ class ZohoConnector(Connector):
             per_page=self.page_size,
             modified_since=since - ONE_SECOND if since else None,
         )
-        seen = set(state.get("seen") or [])
+        seen: dict[str, str] = dict(state.get("seen") or {})
         high = _time(state.get("high"))
-        high_seen = set(state.get("high_seen") or [])
+        high_seen: dict[str, str] = dict(state.get("high_seen") or {})
         records = []
         for row in result.records:
             modified = _time(row.get("Modified_Time"))
-            if _already_seen(modified, row["id"], since, seen):
-                continue  # read by the pass that set the high-water mark
+            digest = _digest(row)
+            if _already_seen(modified, f"{row['id']}:{digest}", since, _keys(seen)):
+                continue  # read, as it is now, by the pass that set the high-water mark
             records.append(_record(row))
             if modified is not None:
                 if high is None or modified > high:
-                    high, high_seen = modified, {row["id"]}
+                    high, high_seen = modified, {row["id"]: digest}
                 elif modified == high:
-                    high_seen.add(row["id"])
-        nxt = dict(state, high=_iso(high), high_seen=sorted(high_seen))
+                    high_seen[row["id"]] = digest
+        nxt = dict(state, high=_iso(high), high_seen=high_seen)
         if result.more:
             if (page_no + 1) * self.page_size <= const.DISCRETE_LIMIT and not token:
                 nxt.update(page=page_no + 1, page_token=None)
@@ -230,9 +233,9 @@ class ZohoConnector(Connector):
         nxt = {
             "phase": "records",
             "since": high,
-            "seen": state.get("high_seen") if state.get("high") else state.get("seen", []),
+            "seen": state.get("high_seen") if state.get("high") else state.get("seen", {}),
             "high": None,
-            "high_seen": [],
+            "high_seen": {},
             "page": 1,
             "page_token": None,
             "del_since": _iso(del_high) if del_high else high,
@@ -361,6 +364,17 @@ def _already_seen(
     if since is None or moment is None:
         return False
     return moment < since or (moment == since and record_id in seen)
+
+
+def _digest(row: Mapping[str, Any]) -> str:
+    """A short hash of a record as read: Zoho's times have one-second resolution, so two
+    versions within one second differ only in content."""
+    raw = json.dumps(row, sort_keys=True, default=str).encode()
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _keys(seen: Mapping[str, str]) -> set[str]:
+    return {f"{record_id}:{digest}" for record_id, digest in seen.items()}
 
 
 def _module(stream: str) -> str:
