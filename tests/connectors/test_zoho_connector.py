@@ -270,3 +270,46 @@ def test_api_domain_outside_the_table_is_refused(
 
     with pytest.raises(AuthError):
         ZohoConnector(provider, config)
+
+
+def test_mapped_customer_survives_a_trip_through_zoho(
+    zoho: FakeZoho, provider: SharedTokenProvider, clock: ManualClock
+) -> None:
+    """mappings/zoho.yaml's outbound payload, written to Zoho and read back, maps to the same
+    customer (custom field included)."""
+    import mappings
+
+    zoho.store().add_custom_field("Contacts", "Numero_Client")
+    mapping = mappings.with_override(
+        mappings.load("zoho"),
+        {
+            "rules": [
+                {
+                    "direction": "outbound",
+                    "target": "Numero_Client",
+                    "transform": "copy",
+                    "source": "custom_fields.numero_client",
+                },
+                {
+                    "direction": "inbound",
+                    "target": "custom_fields.numero_client",
+                    "transform": "copy",
+                    "source": "Numero_Client",
+                },
+            ]
+        },
+    )
+    customer = {
+        "first_name": "Marie",
+        "last_name": "Dupont",
+        "email": "marie@example.com",
+        "phone": "+33612345678",
+        "tags": ["vip"],
+        "address": {"street": "1 rue A", "city": "Paris", "postal_code": "75001", "country": "FR"},
+        "custom_fields": {"numero_client": "C-7"},
+    }
+    config = connection_config(zoho, "us", custom_fields={"contacts": ["Numero_Client"]})
+    with ZohoConnector(provider, config, clock=clock.now) as connector:
+        connector.create("contacts", mappings.apply(mapping, "outbound", customer))
+        (record,) = [r for p in connector.read("contacts", None) for r in p.records]
+    assert mappings.apply(mapping, "inbound", record.data) == customer
