@@ -97,8 +97,10 @@ class ZohoApi:
         sort_by: str = "Modified_Time",
         sort_order: str = "asc",
         modified_since: datetime | None = None,
+        converted: str | None = None,
     ) -> RecordPage:
-        """One page of records (`page` within the first 2,000, `page_token` past them)."""
+        """One page of records (`page` within the first 2,000, `page_token` past them);
+        `converted` (leads: false, true or both) says which leads Zoho lists."""
         if not fields or len(fields) > const.MAX_FIELDS:
             raise InvalidRequest(f"Zoho needs 1 to {const.MAX_FIELDS} fields, got {len(fields)}")
         params: dict[str, Any] = {
@@ -107,6 +109,8 @@ class ZohoApi:
             "sort_by": sort_by,
             "sort_order": sort_order,
         }
+        if converted is not None:
+            params["converted"] = converted
         if page_token:
             params["page_token"] = page_token
         else:

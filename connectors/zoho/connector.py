@@ -5,8 +5,10 @@ Reading (`read`) is a full pass sorted by `Modified_Time` (pages of 200; `page` 
 have one-second resolution, so an incremental pass asks from one second before its high-water
 mark and skips the records it already saw, as they were, at that second (a tie-break on id and
 content: a second edit within the same second is still read). Each pass ends with
-the module's deleted records. The cursor is yielded with every page, so the caller saves it
-after each one and a killed sync resumes where it stopped.
+the module's deleted records. Leads are read with `converted=both`: a lead converted in Zoho
+comes back once more with `$converted: true`, so the engine can hand its customer to the new
+contact (matched by e-mail, then phone). The cursor is yielded with every page, so the
+caller saves it after each one and a killed sync resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -160,14 +162,22 @@ class ZohoConnector(Connector):
         token = state.get("page_token")
         if token is None and page_no * self.page_size > const.DISCRETE_LIMIT:
             token = state.get("next_token")
-        result = self.api.list_records(
-            module,
-            fields,
-            page=None if token else page_no,
-            page_token=token,
-            per_page=self.page_size,
-            modified_since=since - ONE_SECOND if since else None,
-        )
+        try:
+            result = self.api.list_records(
+                module,
+                fields,
+                page=None if token else page_no,
+                page_token=token,
+                per_page=self.page_size,
+                modified_since=since - ONE_SECOND if since else None,
+                converted="both" if module == const.MODULES[const.STREAM_LEADS] else None,
+            )
+        except InvalidRequest as err:
+            if not token or err.reason != "EXPIRED_VALUE":
+                raise
+            # The saved page token outlived its expiry (a sync stopped for long): read this
+            # pass again from its first page; what was already read is applied again, harmlessly.
+            return self._records_page(module, fields, dict(state, page=1, page_token=None))
         seen: dict[str, str] = dict(state.get("seen") or {})
         high = _time(state.get("high"))
         high_seen: dict[str, str] = dict(state.get("high_seen") or {})

@@ -313,3 +313,53 @@ def test_mapped_customer_survives_a_trip_through_zoho(
         connector.create("contacts", mappings.apply(mapping, "outbound", customer))
         (record,) = [r for p in connector.read("contacts", None) for r in p.records]
     assert mappings.apply(mapping, "inbound", record.data) == customer
+
+
+def test_converted_lead_is_read_once_more_and_its_contact_matches(
+    zoho: FakeZoho, zoho_connector: ZohoConnector, clock: ManualClock
+) -> None:
+    """Converting a lead: the leads stream sees it again flagged `$converted`, the contacts
+    stream sees a new contact with the same e-mail (what keeps the same customer)."""
+    lead = zoho.store().create("Leads", Last_Name="Martin", Email="paul@martin.fr")
+    _, lead_cursor = _read_leads(zoho_connector, None)
+    _, contact_cursor = _read_all(zoho_connector, None)
+    clock.advance(timedelta(seconds=5))
+    contact_id = zoho.store().convert_lead(lead["id"])
+    leads, _ = _read_leads(zoho_connector, lead_cursor)
+    contacts, _ = _read_all(zoho_connector, contact_cursor)
+    (converted,) = [r for p in leads for r in p.records]
+    assert converted.id == lead["id"] and converted.data["$converted"] is True
+    (contact,) = [r for p in contacts for r in p.records]
+    assert contact.id == contact_id and contact.data["Email"] == "paul@martin.fr"
+    assert all(
+        r.query.get("converted") == "both"
+        for r in zoho.requests
+        if r.endpoint == "records.list" and r.path.endswith("/Leads")
+    )
+
+
+def _read_leads(connector: ZohoConnector, cursor: Any) -> tuple[list[Page], Any]:
+    pages = list(connector.read("leads", cursor))
+    return pages, pages[-1].next_cursor
+
+
+def test_expired_page_token_restarts_the_pass(
+    zoho: FakeZoho, zoho_connector: ZohoConnector, clock: ManualClock
+) -> None:
+    """A sync stopped past 2,000 records and resumed after its page token expired reads that
+    pass again from the start instead of failing."""
+    ids = seed_contacts(zoho, 2300)
+    saved = None
+    for n, page in enumerate(zoho_connector.read("contacts", None)):
+        saved = page.next_cursor
+        if n == 10:
+            break
+    assert saved is not None and saved["page_token"]
+    clock.advance(timedelta(days=2))
+    zoho.requests.clear()
+    pages, _ = _read_all(zoho_connector, saved)
+    assert set(_ids(pages)) == set(ids)
+    lists = [r.query for r in zoho.requests if r.endpoint == "records.list"]
+    numbered = next(i for i, q in enumerate(lists) if "page" in q)
+    assert lists[numbered - 1].get("page_token") == saved["page_token"]  # refused as expired
+    assert lists[numbered]["page"] == "1"  # then the pass again from its first page

@@ -403,6 +403,7 @@ class FakeZoho(LoopbackFake):
                 sort_by=q.get("sort_by"),
                 sort_order=q.get("sort_order"),
                 modified_since=since,
+                converted=q.get("converted"),
             )
             if not rows:
                 return Response(status=204)

@@ -26,6 +26,7 @@ DISCRETE_LIMIT = 2000
 TOKEN_LIMIT = 100_000
 MAX_WRITE = 100
 SORT_FIELDS = ("id", "Created_Time", "Modified_Time")
+PAGE_TOKEN_TTL = timedelta(days=1)  # Zoho answers `page_token_expiry`; the fake gives a day
 SYSTEM_FIELDS = ("id", "Created_Time", "Modified_Time", "Owner", "Created_By", "Modified_By")
 
 _STANDARD_FIELDS: dict[str, list[tuple[str, str, int]]] = {
@@ -191,9 +192,18 @@ class ZohoStore:
         sort_by: str | None,
         sort_order: str | None,
         modified_since: datetime | None,
+        converted: str | None = None,
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """One page of records and its `info`, or the refusal Zoho answers."""
         mod = self.module(module)
+        converted = converted or "false"
+        if converted not in ("false", "true", "both"):
+            raise ZohoError(
+                400,
+                "INVALID_DATA",
+                "invalid data",
+                {"param_name": "converted", "supported_values": ["false", "true", "both"]},
+            )
         wanted = self._fields(mod, fields)
         size = MAX_PER_PAGE if per_page is None else per_page
         if not 1 <= size <= MAX_PER_PAGE:
@@ -219,7 +229,14 @@ class ZohoStore:
                     "ambiguity while processing the request",
                     {"ambiguity_due_to": [{"param_name": "page"}, {"param_name": "page_token"}]},
                 )
-            start, size, sort_by, order, since_text = self._read_token(page_token)
+            start, size, sort_by, order, since_text, expires = self._read_token(page_token)
+            if self.clock().timestamp() > expires:
+                raise ZohoError(
+                    400,
+                    "EXPIRED_VALUE",
+                    "the page token has expired",
+                    {"api_name": "page_token", "json_path": "$.page_token"},
+                )
             modified_since = parse_time(since_text) if since_text else None
             if start >= TOKEN_LIMIT:
                 raise ZohoError(
@@ -244,7 +261,12 @@ class ZohoStore:
         rows = [
             r
             for r in mod.records.values()
-            if modified_since is None or parse_time(r["Modified_Time"]) > modified_since
+            if (modified_since is None or parse_time(r["Modified_Time"]) > modified_since)
+            and (
+                "$converted" not in r
+                or converted == "both"
+                or r["$converted"] == (converted == "true")
+            )
         ]
         rows.sort(key=_sort_key(sort_by), reverse=order == "desc")
         chunk = rows[start : start + size]
@@ -261,9 +283,24 @@ class ZohoStore:
                 self._make_token(start + size, size, sort_by, order, since_text) if more else None
             ),
             "previous_page_token": None,
-            "page_token_expiry": zoho_time(self.clock() + timedelta(days=1)) if more else None,
+            "page_token_expiry": zoho_time(self.clock() + PAGE_TOKEN_TTL) if more else None,
         }
         return [_project(r, wanted) for r in chunk], info
+
+    def convert_lead(self, lead_id: str) -> str:
+        """Convert a lead as Zoho's UI does: a new contact with its person fields, the lead
+        kept as converted (`$converted`, listed with `converted=true|both`); the contact's id."""
+        lead = self.module("Leads").records[lead_id]
+        contact = self.create(
+            "Contacts",
+            **{
+                k: lead.get(k)
+                for k in ("First_Name", "Last_Name", "Email", "Phone", "Mobile", "Tag")
+                if lead.get(k) is not None
+            },
+        )
+        self.touch("Leads", lead_id, **{"$converted": True})
+        return str(contact["id"])
 
     def get_record(self, module: str, record_id: str) -> dict[str, Any]:
         """One record with every field, or INVALID_DATA for an unknown id (as Zoho answers)."""
@@ -372,7 +409,7 @@ class ZohoStore:
 
     def delete(self, module: str, ids: Iterable[str]) -> list[dict[str, Any]]:
         """Move records to the recycle bin; each answers success or INVALID_DATA."""
-        mod = self.module(module)
+        self.module(module)
         results = []
         for record_id in ids:
             if self.remove(module, record_id):
@@ -393,7 +430,6 @@ class ZohoStore:
                         {"id": record_id},
                     ).body()
                 )
-        del mod
         return results
 
     def remove(self, module: str, record_id: str, kind: str = "recycle") -> bool:
@@ -529,6 +565,8 @@ class ZohoStore:
         now = zoho_time(self.clock())
         record_id = str(next(self._ids))
         record: dict[str, Any] = {name: None for name in mod.fields}
+        if mod.name == "Leads":
+            record["$converted"] = False
         record.update(values)
         record.update(
             {
@@ -568,14 +606,17 @@ class ZohoStore:
         return result
 
     def _make_token(self, start: int, size: int, sort_by: str, order: str, since: str) -> str:
-        raw = json.dumps([start, size, sort_by, order, since]).encode()
+        expires = (self.clock() + PAGE_TOKEN_TTL).timestamp()
+        raw = json.dumps([start, size, sort_by, order, since, expires]).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
-    def _read_token(self, token: str) -> tuple[int, int, str, str, str]:
+    def _read_token(self, token: str) -> tuple[int, int, str, str, str, float]:
         try:
             padded = token + "=" * (-len(token) % 4)
-            start, size, sort_by, order, since = json.loads(base64.urlsafe_b64decode(padded))
-            return int(start), int(size), str(sort_by), str(order), str(since)
+            start, size, sort_by, order, since, expires = json.loads(
+                base64.urlsafe_b64decode(padded)
+            )
+            return int(start), int(size), str(sort_by), str(order), str(since), float(expires)
         except (ValueError, TypeError):
             raise ZohoError(
                 400, "INVALID_DATA", "invalid data", {"param_name": "page_token"}
@@ -591,6 +632,8 @@ def _sort_key(sort_by: str) -> Callable[[dict[str, Any]], Any]:
 def _project(record: dict[str, Any], wanted: list[str]) -> dict[str, Any]:
     out = {name: record.get(name) for name in wanted}
     out["id"] = record["id"]
+    if "$converted" in record:
+        out["$converted"] = record["$converted"]
     return out
 
 
