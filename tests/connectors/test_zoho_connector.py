@@ -363,3 +363,23 @@ def test_expired_page_token_restarts_the_pass(
     numbered = next(i for i, q in enumerate(lists) if "page" in q)
     assert lists[numbered - 1].get("page_token") == saved["page_token"]  # refused as expired
     assert lists[numbered]["page"] == "1"  # then the pass again from its first page
+
+
+def test_concurrency_limit_is_rate_limited(zoho: FakeZoho, zoho_connector: ZohoConnector) -> None:
+    """Past Zoho's concurrent-call limit the extra call answers 429: RateLimited, not a crash."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    zoho_connector.check()  # the token is minted before the race
+    zoho.concurrency_limit = 1
+    zoho.latency = 0.3
+
+    def call(_: int) -> str:
+        try:
+            zoho_connector.custom_fields("contacts")
+        except RateLimited as err:
+            return str(err.reason)
+        return "ok"
+
+    with ThreadPoolExecutor(3) as pool:
+        outcomes = sorted(pool.map(call, range(3)))
+    assert "ok" in outcomes and "TOO_MANY_REQUESTS" in outcomes
