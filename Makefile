@@ -67,6 +67,7 @@ bench: install system-deps
 	$(BIN)/python bench/availability.py
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/zoho_read.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache sdks/php/vendor

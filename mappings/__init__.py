@@ -1,5 +1,6 @@
 """Declarative field mappings between our objects and remote ones, and the engine applying them."""
 
+from mappings import crm  # noqa: F401 - registers the customer and Zoho schemas and transforms
 from mappings.engine import (
     FieldMapping,
     MappingError,

@@ -11,4 +11,6 @@ Fakes:
   Google Calendar v3 and Google's OAuth 2.0 server; pytest fixture `google_calendar_fake`.
 - `tests.fakes.graph.FakeGraph` (+ `graph_store`, `microsoft_identity`): Microsoft Graph
   calendar API and the Microsoft identity platform; pytest fixture `graph_fake`.
+- `tests.fakes.zoho.FakeZoho` (+ `zoho_store`, `zoho_accounts`): Zoho CRM v8 and Zoho Accounts,
+  one loopback server per data centre; fixtures in `tests/connectors/zoho_fixtures.py`.
 """
