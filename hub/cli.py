@@ -276,7 +276,7 @@ if __name__ == "__main__":  # pragma: no cover
 def keys_rotate_encryption(as_json: bool) -> None:
     """Re-encrypt every stored third-party token with the newest IVALID_ENCRYPTION_KEYS key."""
     from hub.db import Database
-    from hub.sync.keys import rotate_encryption
+    from hub.integrations.keys import rotate_encryption
 
     settings = Settings.from_env()
     database = Database(settings.database_url)

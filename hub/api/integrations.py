@@ -11,6 +11,8 @@ from hub.api.routing import route
 from hub.auth.guard import Principal
 from hub.db import get_session
 from hub.errors import ApiError
+from hub.integrations import channels, connect, runtime
+from hub.integrations.result_page import result_page
 from hub.schemas.integrations import (
     ConnectOut,
     DisconnectOut,
@@ -27,8 +29,6 @@ from hub.schemas.integrations import (
     TechnicianLinkUpdate,
 )
 from hub.services import integrations
-from hub.sync import channels, connect, runtime
-from hub.sync.result_page import result_page
 
 bp = Blueprint("integrations", __name__)
 SCOPE = "integrations:manage"

@@ -1,10 +1,11 @@
 """Integration connections seen from the API: status, sync now, mapping, technician calendars.
 
-Connect, callback and disconnect talk to the provider and live in hub/sync/connect.py.
+Connect, callback and disconnect talk to the provider and live in hub/integrations/connect.py.
 """
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,22 +18,22 @@ from hub.auth.guard import Principal
 from hub.db import transaction
 from hub.errors import ApiError
 from hub.ids import new_id
+from hub.integrations import links
+from hub.integrations import mapping as sync_mapping
+from hub.integrations.connect import connector_class
+from hub.integrations.engine import interval_of
+from hub.integrations.outbox import mark_pending
+from hub.integrations.runtime import SyncRuntime
 from hub.models import (
     Account,
     Appointment,
-    IntegrationCalendar,
     IntegrationConnection,
     IntegrationLink,
+    IntegrationStream,
     Technician,
 )
 from hub.schemas.integrations import MappingOverride, MappingPreviewIn, TechnicianLinkUpdate
 from hub.services.tenancy import get_owned
-from hub.sync import links
-from hub.sync import mapping as sync_mapping
-from hub.sync.connect import connector_class
-from hub.sync.engine import interval_of
-from hub.sync.outbox import mark_pending
-from hub.sync.runtime import SyncRuntime
 from hub.timeutil import iso
 from mappings import MappingError
 
@@ -128,8 +129,7 @@ def _status(
         last_stats=dict(conn.last_stats or {}),
     )
     out["technicians_linked"] = (
-        session.scalar(select(func.count()).where(IntegrationCalendar.connection_id == conn.id))
-        or 0
+        session.scalar(select(func.count()).where(IntegrationStream.connection_id == conn.id)) or 0
     )
     out["pending_pushes"] = (
         session.scalar(
@@ -226,10 +226,22 @@ def set_mapping(session: Session, p: Principal, name: str, body: MappingOverride
     with transaction(session):
         conn = _ensure(session, p, name)
         conn.mapping_override = override
-        ids = session.scalars(
-            select(IntegrationLink.appointment_id).where(IntegrationLink.connection_id == conn.id)
+        rows = session.execute(
+            select(IntegrationLink.stream, IntegrationLink.local_type, IntegrationLink.local_id)
+            .where(IntegrationLink.connection_id == conn.id)
+            .order_by(IntegrationLink.stream, IntegrationLink.local_type)
         ).all()
-        mark_pending(session, conn.id, conn.account_id, conn.environment, ids)
+        for (stream, local_type), group in groupby(rows, key=lambda r: (r[0], r[1])):
+            ids = [r[2] for r in group]
+            mark_pending(
+                session,
+                conn.id,
+                conn.account_id,
+                conn.environment,
+                ids,
+                stream=stream,
+                local_type=local_type,
+            )
     return {
         "integration": name,
         "override": override,
@@ -254,13 +266,13 @@ def preview(session: Session, p: Principal, name: str, body: MappingPreviewIn) -
         link = session.scalars(
             select(IntegrationLink).where(
                 IntegrationLink.connection_id == conn.id,
-                IntegrationLink.appointment_id == appointment.id,
+                IntegrationLink.local_id == appointment.id,
             )
         ).first()
         calendar = session.scalars(
-            select(IntegrationCalendar.calendar_id).where(
-                IntegrationCalendar.connection_id == conn.id,
-                IntegrationCalendar.technician_id == appointment.technician_id,
+            select(IntegrationStream.remote_id).where(
+                IntegrationStream.connection_id == conn.id,
+                IntegrationStream.technician_id == appointment.technician_id,
             )
         ).first()
     payload = sync_mapping.render(
@@ -278,7 +290,7 @@ def list_links(session: Session, p: Principal, name: str) -> dict[str, Any]:
         rows = {
             r.technician_id: r
             for r in session.scalars(
-                select(IntegrationCalendar).where(IntegrationCalendar.connection_id == conn.id)
+                select(IntegrationStream).where(IntegrationStream.connection_id == conn.id)
             )
         }
     data = []
@@ -293,7 +305,7 @@ def list_links(session: Session, p: Principal, name: str) -> dict[str, Any]:
                 "technician_id": tech.id,
                 "technician_name": tech.name,
                 "email": tech.email,
-                "calendar_id": row.calendar_id if row else None,
+                "calendar_id": row.remote_id if row else None,
                 "linked_by": row.linked_by if row else None,
                 "last_pulled_at": iso(row.last_pulled_at) if row else None,
                 "channel_expires_at": iso(row.channel_expires_at) if row else None,
@@ -318,9 +330,9 @@ def set_link(
         tech = get_owned(session, Technician, technician_id, p)
         conn = _connected(session, p, name, lock=True)
         current = session.scalars(
-            select(IntegrationCalendar).where(
-                IntegrationCalendar.connection_id == conn.id,
-                IntegrationCalendar.technician_id == tech.id,
+            select(IntegrationStream).where(
+                IntegrationStream.connection_id == conn.id,
+                IntegrationStream.technician_id == tech.id,
             )
         ).first()
         unlinked = [t for t in conn.unlinked_technicians or [] if t != tech.id]
@@ -347,9 +359,9 @@ def set_link(
                     },
                 )
             owner = session.scalars(
-                select(IntegrationCalendar.technician_id).where(
-                    IntegrationCalendar.connection_id == conn.id,
-                    IntegrationCalendar.calendar_id == body.calendar_id,
+                select(IntegrationStream.technician_id).where(
+                    IntegrationStream.connection_id == conn.id,
+                    IntegrationStream.remote_id == body.calendar_id,
                 )
             ).first()
             if owner is not None and owner != tech.id:
