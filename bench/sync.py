@@ -316,6 +316,7 @@ def _hub(workdir: Path, target: Target) -> tuple[Any, Any, str]:
     from hub.migrate import upgrade
     from hub.models import IntegrationConnection, Technician
     from hub.services.credentials import create_account
+    from hub.services.integration_inbound import local_services
 
     url = os.environ.get("IVALID_BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
     settings = Settings.from_env(
@@ -328,7 +329,9 @@ def _hub(workdir: Path, target: Target) -> tuple[Any, Any, str]:
     )
     upgrade(url)
     db = Database(url)
-    rt = SyncRuntime(db, settings, providers={target.name: target.provider()})
+    rt = SyncRuntime(
+        db, settings, providers={target.name: target.provider()}, local=local_services()
+    )
     with db.session() as session:
         account = create_account(session, "Bench")
         with transaction(session):

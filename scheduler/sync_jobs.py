@@ -17,6 +17,7 @@ from hub.db import transaction
 from hub.integrations import channels, engine
 from hub.integrations.runtime import SyncRuntime
 from hub.models import IntegrationOAuthState
+from hub.services.integration_inbound import local_services
 from scheduler.context import WorkerContext, current
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,11 @@ def runtime(ctx: WorkerContext | None = None) -> SyncRuntime:
         rt = _runtimes.get(id(ctx))
         if rt is None or rt.db is not ctx.db:
             rt = _runtimes[id(ctx)] = SyncRuntime(
-                db=ctx.db, settings=ctx.settings, clock=ctx.clock, worker_id=ctx.worker_id
+                db=ctx.db,
+                settings=ctx.settings,
+                clock=ctx.clock,
+                worker_id=ctx.worker_id,
+                local=local_services(),
             )
         return rt
 

@@ -272,11 +272,11 @@ def disconnect(rt: SyncRuntime, p: Principal, name: str) -> dict[str, Any]:
             return {"integration": name, "status": "disconnected", "revoked": revoked}
         conn.status = "disconnected"
         conn.access_token = conn.refresh_token = conn.token_expires_at = None
-        conn.token_cache = None
+        conn.token_cache = conn.token_response = None
         conn.next_sync_at = conn.backoff_until = None
         conn.lease_owner = conn.lease_until = None  # an in-flight run notices and stops
         conn.last_sync_status = None
-        links.drop_busy(session, conn, [r.technician_id for r in rows])
+        links.drop_busy(session, conn, [r.technician_id for r in rows if r.technician_id])
         session.execute(
             update(IntegrationStream)
             .where(IntegrationStream.connection_id == connection_id)

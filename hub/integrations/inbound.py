@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,14 +22,13 @@ from connectors.base import Page, RemoteRecord
 from hub import representations as rep
 from hub.db import transaction
 from hub.errors import ApiError
+from hub.events import outbox as events
 from hub.ids import new_id
 from hub.integrations import busy, state
 from hub.integrations import mapping as sync_mapping
 from hub.integrations.context import CalendarInfo, ConnectionContext
 from hub.integrations.outbox import APPOINTMENT
 from hub.models import Appointment, IntegrationLink
-from hub.schemas.appointments import AppointmentUpdate
-from hub.services import appointments, events
 from hub.timeutil import iso
 
 MOVABLE = ("pending", "confirmed")
@@ -206,14 +204,11 @@ def apply_remote_change(
         return
     try:
         with cc.session() as session:
-            updated = appointments.update(
-                session, cc.principal, view["id"], AppointmentUpdate.model_validate(changes)
+            updated = cc.rt.local_services.of(APPOINTMENT).update(
+                session, cc.principal, view["id"], changes
             )
     except ApiError as err:
         _conflict(cc, link_id, record, view, meaning, err.code, title)
-        return
-    except ValidationError:
-        _conflict(cc, link_id, record, view, meaning, "VALIDATION_ERROR", title)
         return
     except IntegrityError as err:  # the database's own guard (PostgreSQL exclusion constraint)
         _conflict(cc, link_id, record, view, meaning, _integrity_code(err), title)
@@ -242,7 +237,7 @@ def apply_remote_delete(cc: ConnectionContext, link_id: str) -> None:
         return
     try:
         with cc.session() as session:
-            appointments.set_status(session, cc.principal, view["id"], "cancelled")
+            cc.rt.local_services.of(APPOINTMENT).cancel(session, cc.principal, view["id"])
     except (ApiError, IntegrityError) as err:
         code = err.code if isinstance(err, ApiError) else _integrity_code(err)
         _mark_deleted(cc, link_id, pending=True)

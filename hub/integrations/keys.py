@@ -36,6 +36,8 @@ def rotate_encryption(db: Database, settings: Settings) -> Rotation:
         for conn in session.scalars(select(IntegrationConnection).with_for_update()):
             conn.access_token = _rotate(settings, conn.access_token)
             conn.refresh_token = _rotate(settings, conn.refresh_token)
+            conn.token_cache = _rotate(settings, conn.token_cache)
+            conn.token_response = _rotate(settings, conn.token_response)
             counts["connections"] += 1
         for cal in session.scalars(
             select(IntegrationStream).where(IntegrationStream.channel_token.is_not(None))

@@ -114,7 +114,7 @@ def link(
 def unlink(session: Session, conn: IntegrationConnection, row: IntegrationStream) -> None:
     """Stop syncing a calendar: busy periods dropped, channel and events removed later."""
     # The channels job stops the channel; the next push deletes the technician's events.
-    drop_busy(session, conn, [row.technician_id])
+    drop_busy(session, conn, [row.technician_id] if row.technician_id else [])
     if row.channel_id and row.channel_resource_id:
         conn.stale_channels = [
             *(conn.stale_channels or []),

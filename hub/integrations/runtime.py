@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask
-
 from hub.clock import SYSTEM_CLOCK, Clock
 from hub.config import Settings
-from hub.db import Database, get_db
+from hub.db import Database
 from hub.integrations.config import ProviderConfig
+from hub.integrations.ports import LocalServices
 
 
 def _noop(*_args: Any) -> None:
@@ -55,6 +54,15 @@ class SyncRuntime:
     allow_http_push: bool = False
     hooks: SyncHooks = field(default_factory=SyncHooks)
     http_timeout: float = 30.0
+    # The services' operations remote changes go through (hub.services.integration_inbound).
+    local: LocalServices | None = None
+
+    @property
+    def local_services(self) -> LocalServices:
+        """The services' operations; a runtime built without them cannot apply remote changes."""
+        if self.local is None:
+            raise RuntimeError("SyncRuntime built without local services (SyncRuntime.local)")
+        return self.local
 
     def provider(self, connector: str) -> ProviderConfig:
         """The OAuth application of `connector` (read from the environment on first use)."""
@@ -80,12 +88,3 @@ class SyncRuntime:
     def push_enabled(self) -> bool:
         """Whether to open push channels (providers require an https address)."""
         return self.base_url.startswith("https://") or self.allow_http_push
-
-
-def for_app(app: Flask) -> SyncRuntime:
-    """The runtime of a web application (built on first use; tests may replace it)."""
-    runtime = app.extensions.get("ivalid_sync")
-    if runtime is None:
-        runtime = app.extensions["ivalid_sync"] = SyncRuntime(get_db(app), app.config["IVALID"])
-    assert isinstance(runtime, SyncRuntime)
-    return runtime

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from connectors.base import ConnectorError, retry_delay
 from hub.db import transaction
+from hub.events import outbox as events
 from hub.integrations.runtime import SyncRuntime
 from hub.models import IntegrationConnection, IntegrationLink
-from hub.services import events
 from hub.timeutil import iso
 
 log = logging.getLogger(__name__)

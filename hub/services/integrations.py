@@ -5,9 +5,11 @@ Connect, callback and disconnect talk to the provider and live in hub/integratio
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import groupby
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -15,10 +17,10 @@ import connectors
 from connectors.base import Manifest
 from hub import representations as rep
 from hub.auth.guard import Principal
-from hub.db import transaction
+from hub.db import get_db, transaction
 from hub.errors import ApiError
 from hub.ids import new_id
-from hub.integrations import links
+from hub.integrations import channels, connect, links
 from hub.integrations import mapping as sync_mapping
 from hub.integrations.connect import connector_class
 from hub.integrations.engine import interval_of
@@ -33,6 +35,7 @@ from hub.models import (
     Technician,
 )
 from hub.schemas.integrations import MappingOverride, MappingPreviewIn, TechnicianLinkUpdate
+from hub.services.integration_inbound import local_services
 from hub.services.tenancy import get_owned
 from hub.timeutil import iso
 from mappings import MappingError
@@ -373,3 +376,57 @@ def set_link(
             links.link(session, conn, tech.id, body.calendar_id, "manual", now)
         conn.unlinked_technicians = unlinked
     return next(r for r in list_links(session, p, name)["data"] if r["technician_id"] == tech.id)
+
+
+# ------------------------------------------------------------ runtime, connect flow, channels
+
+
+def runtime_for(app: Flask) -> SyncRuntime:
+    """The integration runtime of a web application (built on first use; tests may replace it).
+
+    Built with the services' operations, so remote changes follow the API's rules.
+    """
+    rt = app.extensions.get("ivalid_sync")
+    if rt is None:
+        rt = app.extensions["ivalid_sync"] = SyncRuntime(
+            get_db(app), app.config["IVALID"], local=local_services()
+        )
+    assert isinstance(rt, SyncRuntime)
+    if rt.local is None:
+        rt.local = local_services()
+    return rt
+
+
+def start_connect(rt: SyncRuntime, p: Principal, name: str) -> dict[str, Any]:
+    """Where to send the user to grant access (the provider's consent page)."""
+    return connect.start(rt, p, name)
+
+
+def finish_connect(rt: SyncRuntime, name: str, args: dict[str, str]) -> connect.Outcome:
+    """The provider's redirect back: check the state, exchange the code, save the connection."""
+    return connect.finish(rt, name, args)
+
+
+def disconnect(rt: SyncRuntime, p: Principal, name: str) -> dict[str, Any]:
+    """Stop syncing: stop channels, revoke the grant, erase tokens and busy periods."""
+    return connect.disconnect(rt, p, name)
+
+
+def display_name(name: str) -> str:
+    """The connector's name as people know it (the name itself for an unknown connector)."""
+    try:
+        return connector_class(name).manifest.display_name
+    except ApiError:
+        return name
+
+
+def notification_handshake(
+    name: str, query: Mapping[str, str]
+) -> tuple[int, dict[str, str], bytes] | None:
+    """The answer to a provider's endpoint validation, or None when it is not one."""
+    return channels.handshake(name, query)
+
+
+def notified(rt: SyncRuntime, name: str, headers: Mapping[str, str], body: bytes) -> dict[str, str]:
+    """A push notification: checked against our channel, then a pull is made due."""
+    return channels.notified(rt, name, headers, body)

@@ -15,6 +15,7 @@ from hub.db import get_db
 from hub.integrations.config import ProviderConfig
 from hub.integrations.runtime import SyncRuntime
 from hub.models import IntegrationConnection
+from hub.services.integration_inbound import local_services
 from tests.fakes.google_calendar import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -64,6 +65,7 @@ def rt(app: Flask, fake: FakeGoogleCalendar, clock: MovingClock) -> Iterator[Syn
         clock=clock,
         worker_id="test-worker",
         allow_http_push=True,
+        local=local_services(),
         http_timeout=10.0,
     )
     previous = app.extensions.get("ivalid_sync")

@@ -31,6 +31,7 @@ from hub.db import get_db, transaction
 from hub.integrations.config import ProviderConfig
 from hub.integrations.runtime import SyncRuntime
 from hub.models import IntegrationConnection, IntegrationStream
+from hub.services.integration_inbound import local_services
 from scheduler.config import WorkerSettings
 from scheduler.context import WorkerContext, install
 from scheduler.runner import build_context
@@ -193,6 +194,7 @@ def outlook_rt(app: Flask, graph: FakeGraph, clock: MovingClock) -> Iterator[Syn
         clock=clock,
         worker_id="test-worker",
         allow_http_push=True,
+        local=local_services(),
         http_timeout=10.0,
     )
     previous = app.extensions.get("ivalid_sync")
