@@ -31,6 +31,39 @@ APPOINTMENT: Schema = {
     "notes": None,
 }
 
+CUSTOMER: Schema = {
+    "id": None,
+    "first_name": None,
+    "last_name": None,
+    "name": None,
+    "email": None,
+    "phone": None,
+    "address": {
+        "street": None,
+        "address": None,
+        "city": None,
+        "postal_code": None,
+        "country": None,
+    },
+    "preferences": {"*": None},
+    "tags": None,
+    "custom_fields": {"*": None},
+    "created_at": None,
+    "updated_at": None,
+}
+
+PAYMENT: Schema = {
+    "id": None,
+    "appointment_id": None,
+    "customer_id": None,
+    "status": None,
+    "amount": None,
+    "currency": None,
+    "url": None,
+    "paid_at": None,
+    "refunded_amount": None,
+}
+
 _WHEN = {"dateTime": None, "date": None, "timeZone": None}
 
 GOOGLE_CALENDAR_EVENT: Schema = {
@@ -60,6 +93,8 @@ GOOGLE_CALENDAR_EVENT: Schema = {
 
 SCHEMAS: dict[str, Schema] = {
     "appointment": APPOINTMENT,
+    "customer": CUSTOMER,
+    "payment": PAYMENT,
     "google_calendar.event": GOOGLE_CALENDAR_EVENT,
 }
 
