@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import connectors
+import mappings
 from connectors.base import Manifest
 from hub import representations as rep
 from hub.auth.guard import Principal
@@ -261,9 +262,12 @@ def preview(session: Session, p: Principal, name: str, body: MappingPreviewIn) -
         _, mapping = _validated(name, body.mapping)
     else:
         mapping = sync_mapping.build(name, conn.mapping_override if conn else None)
-    appointment = get_owned(session, Appointment, body.appointment_id, p)
     account = session.get(Account, p.account_id)
     context = {"time_zone": account.timezone if account else mapping.time_zone}
+    if body.remote is not None:  # remote → local
+        meaning = mappings.preview_inbound(mapping, body.remote, context)
+        return {"direction": "inbound", "appointment_id": None, "payload": meaning}
+    appointment = get_owned(session, Appointment, str(body.appointment_id), p)
     link = calendar = None
     if conn is not None:
         link = session.scalars(
@@ -281,7 +285,12 @@ def preview(session: Session, p: Principal, name: str, body: MappingPreviewIn) -
     payload = sync_mapping.render(
         mapping, rep.appointment(appointment), context, link.title if link else None
     )
-    return {"appointment_id": appointment.id, "calendar_id": calendar, "payload": payload}
+    return {
+        "direction": "outbound",
+        "appointment_id": appointment.id,
+        "calendar_id": calendar,
+        "payload": payload,
+    }
 
 
 def list_links(session: Session, p: Principal, name: str) -> dict[str, Any]:

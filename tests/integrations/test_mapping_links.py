@@ -190,3 +190,24 @@ def test_mapping_change_is_pushed(
     )
     engine.sync_now(rt, connected)
     assert fake.calls["events.patch"] == 0
+
+
+def test_preview_reads_a_remote_event_as_the_sync_would(api: Api, rt: SyncRuntime) -> None:
+    """Remote → local: what a Google event means for the appointment it mirrors."""
+    remote = {
+        "summary": "Pose chez Marie",
+        "start": {"dateTime": "2030-03-04T09:00:00+01:00"},
+        "end": {"dateTime": "2030-03-04T11:30:00+01:00"},
+        "status": "confirmed",
+        "extendedProperties": {"private": {"ivalid_appointment_id": "apt_x"}},
+    }
+    resp = api.post(f"{BASE}/mapping/preview", {"remote": remote})
+    assert resp.status_code == 200, resp.json
+    assert resp.json["direction"] == "inbound" and resp.json["appointment_id"] is None
+    meaning = resp.json["payload"]
+    assert meaning["scheduled_at"] == "2030-03-04T08:00:00Z"
+    assert meaning["duration"] == 150 and meaning["title"] == "Pose chez Marie"
+    both = api.post(f"{BASE}/mapping/preview", {"remote": remote, "appointment_id": "apt_x"})
+    assert both.status_code == 422
+    neither = api.post(f"{BASE}/mapping/preview", {})
+    assert neither.status_code == 422
