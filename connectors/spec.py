@@ -89,7 +89,8 @@ class StreamSpec:
     local object (empty: never pushed). `inbound` names the engine's inbound handler for
     pulled pages (`"calendar"`: remote events become appointments or busy time). `busy` is
     the rule telling a foreign object that leaves its owner free. `mapping` is the name of the
-    connector's mapping under mappings/, `remote_schema` the schema name its remote side uses.
+    connector's mapping under mappings/, `remote_schema` the schema name its remote side uses and
+    `remote_fields` that side's field tree (a leaf is None, "*" accepts any name below it).
     """
 
     name: str
@@ -100,6 +101,7 @@ class StreamSpec:
     busy: BusyRule | None = None
     mapping: str | None = None
     remote_schema: str | None = None
+    remote_fields: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
     per_technician: bool = False
 
     @property

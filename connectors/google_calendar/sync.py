@@ -8,6 +8,7 @@ from typing import Any
 from connectors.spec import StreamSpec, SyncSpec
 
 from . import const
+from .schema import EVENT_FIELDS
 
 APPOINTMENT_EVENTS = frozenset(
     {
@@ -44,6 +45,7 @@ SPEC = SyncSpec(
             busy=is_free,
             mapping="google_calendar",
             remote_schema="google_calendar.event",
+            remote_fields=EVENT_FIELDS,
             per_technician=True,
         ),
     ),

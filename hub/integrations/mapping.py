@@ -9,8 +9,16 @@ from typing import Any
 
 import connectors
 import mappings
-from mappings import FieldMapping
+from mappings import FieldMapping, schemas
 from mappings.transforms import get_path, set_path
+
+
+def register_remote_schemas() -> None:
+    """Give the mapping engine the remote field trees the connectors declare (idempotent)."""
+    for spec in connectors.all_specs().values():
+        for stream in spec.streams:
+            if stream.remote_schema and stream.remote_fields is not None:
+                schemas.register_schema(stream.remote_schema, dict(stream.remote_fields))
 
 
 def mapping_name(connector: str) -> str:
@@ -23,6 +31,7 @@ def mapping_name(connector: str) -> str:
 
 @lru_cache(maxsize=256)
 def _with_override(connector: str, override_json: str) -> FieldMapping:
+    register_remote_schemas()
     base = mappings.load(mapping_name(connector))
     return mappings.with_override(base, json.loads(override_json), source="account override")
 
@@ -30,6 +39,7 @@ def _with_override(connector: str, override_json: str) -> FieldMapping:
 def build(connector: str, override: dict[str, Any] | None) -> FieldMapping:
     """The effective mapping; MappingError (with the engine's message) if the override is bad."""
     if not override:
+        register_remote_schemas()
         return mappings.load(mapping_name(connector))
     return _with_override(connector, json.dumps(override, sort_keys=True))
 

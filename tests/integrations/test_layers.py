@@ -158,7 +158,7 @@ VENDORS = re.compile(
 
 @pytest.mark.parametrize(
     "path",
-    sorted((ROOT / "hub" / "integrations").rglob("*.py")),
+    [*sorted((ROOT / "hub" / "integrations").rglob("*.py")), ROOT / "mappings" / "schemas.py"],
     ids=lambda p: p.name,
 )
 def test_the_engine_names_no_vendor(path: Path) -> None:
@@ -186,3 +186,16 @@ def test_the_engine_reads_no_flask_globals() -> None:
         if pattern.search(line)
     ]
     assert hits == []
+
+
+def test_remote_field_trees_come_from_the_connectors_specs() -> None:
+    """The mapping engine learns a remote side from the connector's package, not a central file."""
+    import connectors
+    from hub.integrations.mapping import register_remote_schemas
+    from mappings import schemas
+
+    stream = connectors.spec_of("google-calendar").stream("events")
+    assert stream.remote_schema is not None and stream.remote_fields is not None
+    schemas.SCHEMAS.pop(stream.remote_schema, None)
+    register_remote_schemas()
+    assert schemas.SCHEMAS[stream.remote_schema] == dict(stream.remote_fields)
