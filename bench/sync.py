@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hub.sync.config import ProviderConfig
+from hub.integrations.config import ProviderConfig
 
 TECHNICIAN_EMAIL = "tech@bench.example"
 
@@ -139,7 +139,7 @@ class GoogleTarget:
 
     def consent(self, authorization_url: str) -> str:
         """Open the consent page and click Allow (as the tests do)."""
-        from tests.sync.support import consent
+        from tests.integrations.support import consent
 
         return consent(self.fake, authorization_url)
 
@@ -197,7 +197,7 @@ class OutlookTarget:
 
     def provider(self) -> ProviderConfig:
         """The app registration: msal's token URL and the Graph root, both on the fake."""
-        from tests.sync.test_outlook_convergence import provider_for
+        from tests.integrations.test_outlook_convergence import provider_for
 
         return provider_for(self.fake)
 
@@ -233,7 +233,7 @@ class OutlookTarget:
         """Open the fake's consent page and click Allow (as the Outlook tests do)."""
         import requests
 
-        from tests.sync.test_outlook_convergence import _Form
+        from tests.integrations.test_outlook_convergence import _Form
 
         with requests.Session() as browser:
             page = browser.get(authorization_url, timeout=10)
@@ -311,11 +311,12 @@ def _hub(workdir: Path, target: Target) -> tuple[Any, Any, str]:
     from hub.config import Settings
     from hub.db import Database, transaction
     from hub.ids import new_id
+    from hub.integrations import connect
+    from hub.integrations.runtime import SyncRuntime
     from hub.migrate import upgrade
     from hub.models import IntegrationConnection, Technician
     from hub.services.credentials import create_account
-    from hub.sync import connect
-    from hub.sync.runtime import SyncRuntime
+    from hub.services.integration_inbound import local_services
 
     url = os.environ.get("IVALID_BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
     settings = Settings.from_env(
@@ -328,7 +329,9 @@ def _hub(workdir: Path, target: Target) -> tuple[Any, Any, str]:
     )
     upgrade(url)
     db = Database(url)
-    rt = SyncRuntime(db, settings, providers={target.name: target.provider()})
+    rt = SyncRuntime(
+        db, settings, providers={target.name: target.provider()}, local=local_services()
+    )
     with db.session() as session:
         account = create_account(session, "Bench")
         with transaction(session):
@@ -365,7 +368,7 @@ def _busy(db: Any) -> int:
 
 def run(target: Target, events: int, changes: int) -> list[Phase]:
     """Both phases against one target; prints the report."""
-    from hub.sync import engine
+    from hub.integrations import engine
 
     target.start()
     try:

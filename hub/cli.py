@@ -20,7 +20,7 @@ def _session() -> Any:
     from hub.db import Database
 
     settings = Settings.from_env()
-    return Database(settings.database_url).session()
+    return Database(settings.database_url, settings=settings).session()
 
 
 @click.group()
@@ -244,7 +244,8 @@ def sandbox_reset(account_ids: tuple[str, ...], as_json: bool) -> None:
     from hub.services import sandbox as sandbox_service
     from hub.timeutil import utcnow
 
-    database = Database(Settings.from_env().database_url)
+    settings = Settings.from_env()
+    database = Database(settings.database_url, settings=settings)
     try:
         with database.session() as session:
             known = set(session.scalars(select(Account.id)))
@@ -276,10 +277,10 @@ if __name__ == "__main__":  # pragma: no cover
 def keys_rotate_encryption(as_json: bool) -> None:
     """Re-encrypt every stored third-party token with the newest IVALID_ENCRYPTION_KEYS key."""
     from hub.db import Database
-    from hub.sync.keys import rotate_encryption
+    from hub.integrations.keys import rotate_encryption
 
     settings = Settings.from_env()
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, settings=settings)
     try:
         result = rotate_encryption(database, settings)
     finally:

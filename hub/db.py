@@ -148,10 +148,19 @@ def _ping_when_idle(engine: Engine) -> None:
 class Database:
     """The engine and session factory of one application."""
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    def __init__(self, url: str, echo: bool = False, settings: Settings | None = None) -> None:
+        """Open the engine; `settings` ride along on every session (`session.info["settings"]`).
+
+        That is how a service learns the process's settings without a Flask app context: the
+        API and the worker build their Database from the same Settings, so a booking checked in
+        the worker uses the same OSRM server as one made through the API.
+        """
         self.url = url
+        self.settings = settings
         self.engine = make_engine(url, echo)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessionmaker = sessionmaker(
+            self.engine, expire_on_commit=False, info={"settings": settings}
+        )
 
     @property
     def dialect(self) -> str:
@@ -165,7 +174,7 @@ class Database:
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Attach a Database to the app and close the request's session at teardown."""
-    app.extensions["ivalid_db"] = Database(settings.database_url, settings.sql_echo)
+    app.extensions["ivalid_db"] = Database(settings.database_url, settings.sql_echo, settings)
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

@@ -1,5 +1,6 @@
 """Declarative field mappings between our objects and remote ones, and the engine applying them."""
 
+from mappings import record_transforms  # noqa: F401  (registers its transforms)
 from mappings import crm  # noqa: F401 - registers the customer and Zoho schemas and transforms
 from mappings.engine import (
     FieldMapping,
@@ -12,6 +13,7 @@ from mappings.engine import (
     load_file,
     loads,
     preview,
+    preview_inbound,
     remote_deleted,
     with_override,
 )
@@ -27,6 +29,7 @@ __all__ = [
     "load_file",
     "loads",
     "preview",
+    "preview_inbound",
     "remote_deleted",
     "with_override",
 ]

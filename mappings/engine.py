@@ -204,6 +204,13 @@ def preview(
     return apply(mapping, "outbound", appointment, context)
 
 
+def preview_inbound(
+    mapping: FieldMapping, remote: Mapping[str, Any], context: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """What a remote record would become locally (the other direction of `preview`)."""
+    return apply(mapping, "inbound", remote, context)
+
+
 def is_echo(
     mapping: FieldMapping, remote: Mapping[str, Any], context: Mapping[str, Any] | None = None
 ) -> bool:

@@ -111,7 +111,7 @@ def run_worker() -> None:
     _quiet_scheduler_logs()
     settings = Settings.from_env()
     worker = WorkerSettings.from_env()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings=settings)
     name, release = claim_name(db, settings.data_dir, worker.name)
     context = build_context(settings, worker, db, name)
     install(context)

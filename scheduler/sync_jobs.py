@@ -1,8 +1,9 @@
 """The worker's integration jobs: run due syncs, maintain push channels, purge OAuth states.
 
 Thin: they find this process's SyncRuntime (built once from the WorkerContext) and call
-hub.sync. `SYNC_JOBS` is appended to the runner's job table; importing this module also
-plugs the push consumer into the outbox fan-out (hub.sync's import does it).
+hub.integrations. `SYNC_JOBS` is appended to the runner's job table. The push consumer is
+registered by the outbox fan-out itself (hub.events.fanout.CONSUMER_MODULES), not by importing
+this module.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import threading
 from sqlalchemy import delete
 
 from hub.db import transaction
+from hub.integrations import channels, engine
+from hub.integrations.runtime import SyncRuntime
 from hub.models import IntegrationOAuthState
-from hub.sync import channels, engine
-from hub.sync.runtime import SyncRuntime
+from hub.services.integration_inbound import local_services
 from scheduler.context import WorkerContext, current
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,11 @@ def runtime(ctx: WorkerContext | None = None) -> SyncRuntime:
         rt = _runtimes.get(id(ctx))
         if rt is None or rt.db is not ctx.db:
             rt = _runtimes[id(ctx)] = SyncRuntime(
-                db=ctx.db, settings=ctx.settings, clock=ctx.clock, worker_id=ctx.worker_id
+                db=ctx.db,
+                settings=ctx.settings,
+                clock=ctx.clock,
+                worker_id=ctx.worker_id,
+                local=local_services(),
             )
         return rt
 

@@ -28,6 +28,14 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def remote_schemas() -> None:
+    """The connectors' remote field trees, known to the mapping engine (as the engine does)."""
+    from hub.integrations.mapping import register_remote_schemas
+
+    register_remote_schemas()
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("ivalid-data")

@@ -26,6 +26,7 @@ from connectors.base import (
     RejectableTokenProvider,
     TokenProvider,
     TransientError,
+    parse_retry_after,
 )
 
 from .const import (
@@ -107,8 +108,7 @@ def translate_http_error(
             return AuthError(text, **kw)
         return InvalidRequest(text, **kw)
     if status == 429:
-        retry_after = (headers or {}).get("retry-after")
-        seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
+        seconds = parse_retry_after((headers or {}).get("retry-after"))
         return RateLimited(text, retry_after=seconds, **kw)
     if status == 404:
         return NotFound(text, **kw)

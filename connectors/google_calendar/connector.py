@@ -30,6 +30,7 @@ from connectors.base import (
 
 from . import const
 from .api import GoogleCalendarApi
+from .sync import SPEC
 
 MANIFEST = Manifest(
     name=const.NAME,
@@ -78,6 +79,7 @@ class GoogleCalendarConnector(Connector):
     """
 
     manifest = MANIFEST
+    spec = SPEC
 
     def __init__(
         self,

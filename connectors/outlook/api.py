@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -24,6 +22,7 @@ from connectors.base import (
     RejectableTokenProvider,
     TokenProvider,
     TransientError,
+    parse_retry_after,
 )
 
 from . import const
@@ -33,22 +32,6 @@ _LOGGER = logging.getLogger(__name__)
 # Characters OData query options keep literally; everything else (spaces above all) is
 # percent-encoded, as Graph's documentation asks for extended-property filters.
 _ODATA_SAFE = "$(),'=:/{}"
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
 def _error_payload(content: bytes | str | Mapping[str, Any] | None) -> tuple[str | None, str]:

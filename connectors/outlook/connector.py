@@ -28,6 +28,7 @@ from .authority import endpoints_to_authority
 from .oauth import OutlookOAuthClient
 from .records import format_time, parse_time, to_record, with_sent, write_body
 from .subscriptions import SubscriptionsMixin
+from .sync import SPEC
 
 MANIFEST = Manifest(
     name=const.NAME,
@@ -59,6 +60,7 @@ class OutlookConnector(SubscriptionsMixin, Connector):
     """
 
     manifest = MANIFEST
+    spec = SPEC
 
     def __init__(
         self,

@@ -37,6 +37,7 @@ from connectors.base import (
 from connectors.zoho import const
 from connectors.zoho.api import WriteResult, ZohoApi
 from connectors.zoho.datacentres import ZOHO_DATA_CENTRES, DataCentres
+from connectors.zoho.sync import SPEC
 
 CONTACT_FIELDS = (
     "First_Name",
@@ -91,6 +92,7 @@ class ZohoConnector(Connector):
         supports_push=True,
         authorize_params=const.AUTHORIZE_PARAMS,
     )
+    spec = SPEC
 
     def __init__(
         self,

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
+from hub.api.integration_result import result_page
 from hub.api.routing import route
 from hub.auth.guard import Principal
 from hub.db import get_session
-from hub.errors import ApiError
 from hub.schemas.integrations import (
     ConnectOut,
     DisconnectOut,
@@ -27,16 +27,14 @@ from hub.schemas.integrations import (
     TechnicianLinkUpdate,
 )
 from hub.services import integrations
-from hub.sync import channels, connect, runtime
-from hub.sync.result_page import result_page
 
 bp = Blueprint("integrations", __name__)
 SCOPE = "integrations:manage"
 BASE = "/v2/integrations"
 
 
-def _rt() -> runtime.SyncRuntime:
-    return runtime.for_app(current_app._get_current_object())  # type: ignore[attr-defined]
+def _rt() -> integrations.SyncRuntime:
+    return integrations.runtime_for(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 @route(
@@ -74,7 +72,7 @@ def get_integration(p: Principal, name: str) -> dict[str, Any]:
     errors=(404, 409),
 )
 def connect_integration(p: Principal, name: str) -> dict[str, Any]:
-    return connect.start(_rt(), p, name)
+    return integrations.start_connect(_rt(), p, name)
 
 
 @route(
@@ -87,7 +85,7 @@ def connect_integration(p: Principal, name: str) -> dict[str, Any]:
     errors=(404,),
 )
 def disconnect_integration(p: Principal, name: str) -> dict[str, Any]:
-    return connect.disconnect(_rt(), p, name)
+    return integrations.disconnect(_rt(), p, name)
 
 
 @route(
@@ -187,19 +185,15 @@ def put_link(
 )
 def notifications(name: str) -> dict[str, Any] | Response:
     if "validationToken" in request.args:  # Graph's endpoint validation: echo it at once
-        answer = channels.handshake(name, request.args.to_dict())
+        answer = integrations.notification_handshake(name, request.args.to_dict())
         if answer is not None:
             status, headers, body = answer
             return Response(body, status=status, headers=headers)
-    return channels.notified(_rt(), name, dict(request.headers), request.get_data(cache=False))
+    return integrations.notified(_rt(), name, dict(request.headers), request.get_data(cache=False))
 
 
 @bp.get("/oauth/callback/<name>")
 def oauth_callback(name: str) -> Response:
     """Where the provider's consent page sends the browser back (HTML result page)."""
-    outcome = connect.finish(_rt(), name, request.args.to_dict())
-    try:
-        display = connect.connector_class(name).manifest.display_name
-    except ApiError:
-        display = name
-    return result_page(outcome, display)
+    outcome = integrations.finish_connect(_rt(), name, request.args.to_dict())
+    return result_page(outcome, integrations.display_name(name))

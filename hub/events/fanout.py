@@ -22,9 +22,9 @@ A consumer that would run a query per event should take batches instead
 batch of up to 500 events): the fan-out is on the path of every webhook, and a query per event
 halves the worker's throughput (bench/webhooks.py).
 
-Every process that fans out (the worker, tests) calls :func:`load_consumers`, which imports
-the modules listed in ``CONSUMER_MODULES``; a consumer module registers itself on import. Add
-yours to that tuple.
+The fan-out loads the modules listed in ``CONSUMER_MODULES`` itself (:func:`load_consumers`,
+on first use), and calls each one's ``register()``: that is the one way a consumer is plugged
+in, so no import elsewhere can be forgotten. Add yours to that tuple.
 
 A consumer gets the batch's events in one savepoint. If it raises, that savepoint is rolled
 back and the consumer is called again event by event, each in its own savepoint, so only the
@@ -85,11 +85,20 @@ _DELIVERIES = cast(Table, WebhookDelivery.__table__)
 _EVENTS = cast(Table, Event.__table__)
 
 # Modules whose import registers a consumer (see the module docstring).
-CONSUMER_MODULES: tuple[str, ...] = ("hub.services.notifications", "hub.services.payments")
+CONSUMER_MODULES: tuple[str, ...] = (
+    "hub.services.notifications",
+    "hub.integrations.outbox",
+    "hub.services.payments",
+)
+
+
+_MODULES_LOADED = False
 
 
 def load_consumers() -> None:
     """Import every module of CONSUMER_MODULES and call its `register()` (idempotent)."""
+    global _MODULES_LOADED
+    _MODULES_LOADED = True
     for name in CONSUMER_MODULES:
         register = getattr(importlib.import_module(name), "register", None)
         if callable(register):
@@ -209,6 +218,8 @@ def fan_out(session: Session, events: Sequence[Event], now: datetime) -> int:
     """
     if not events:
         return 0
+    if not _MODULES_LOADED:  # every fan-out sees every listed consumer, whoever calls it
+        load_consumers()
     endpoints = _endpoints_by_tenant(session, events)
     rows: list[dict[str, Any]] = []
     for event in events:

@@ -40,8 +40,6 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, cast
 
@@ -51,6 +49,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from connectors.errors import parse_retry_after
 from hub.events.urlcheck import (
     Allowlist,
     IPAddress,
@@ -101,23 +100,6 @@ class DeliveryResult:
     detail: str | None = None  # human-readable explanation of ``error``
     location: str | None = None  # the Location of a refused redirect
     ip: str | None = None  # the address actually dialled
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Parse a ``Retry-After`` header (delay-seconds or HTTP-date) into seconds from now."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:  # obsolete date formats carry no zone; HTTP dates are GMT
-        when = when.replace(tzinfo=UTC)
-    current = now or datetime.now(UTC)
-    return max(0.0, (when - current).total_seconds())
 
 
 # --- wall-clock deadline -------------------------------------------------------------------

@@ -7,10 +7,10 @@ from hub.models.customer import Customer
 from hub.models.event import Event
 from hub.models.idempotency import IdempotencyRecord
 from hub.models.integration import (
-    IntegrationCalendar,
     IntegrationConnection,
     IntegrationLink,
     IntegrationOAuthState,
+    IntegrationStream,
 )
 from hub.models.notification import Notification
 from hub.models.payment import Payment, StripeConnection, StripeCustomer, StripeEvent
@@ -26,10 +26,10 @@ __all__ = [
     "Event",
     "ExternalBusy",
     "IdempotencyRecord",
-    "IntegrationCalendar",
     "IntegrationConnection",
     "IntegrationLink",
     "IntegrationOAuthState",
+    "IntegrationStream",
     "Notification",
     "OAuthClient",
     "OAuthToken",

@@ -1,4 +1,4 @@
-"""Integration connections: tokens, technician calendars, appointment↔event links, OAuth states."""
+"""Integration connections: tokens, streams (cursors, channels), local↔remote links, states."""
 
 from __future__ import annotations
 
@@ -47,6 +47,10 @@ class IntegrationConnection(TenantOwned, Base):
     refresh_token: Mapped[str | None] = mapped_column(Text, nullable=True)  # Fernet
     # msal's serialised token cache (Outlook), Fernet; NULL: the generic token columns rule.
     token_cache: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The token endpoint's whole answer (encrypted JSON): per-connection facts live there.
+    token_response: Mapped[str | None] = mapped_column(Text, nullable=True)  # Fernet
+    # Hosts chosen per connection (at connect time or from the token response), by name.
+    endpoints: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     token_lease_owner: Mapped[str | None] = mapped_column(String(80), nullable=True)
     token_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -72,22 +76,29 @@ class IntegrationConnection(TenantOwned, Base):
     unlinked_technicians: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
-class IntegrationCalendar(TenantOwned, Base):
-    """A technician's remote calendar in a connection, with its pull cursor and push channel."""
+class IntegrationStream(TenantOwned, Base):
+    """One stream of a connection (its spec names it), with its pull cursor and push channel.
 
-    __tablename__ = "integration_calendars"
+    A stream is what a connector reads and writes: the events of one technician's calendar,
+    the contacts of a CRM module. `remote_id` says which remote container it is (a calendar id,
+    a module name); `technician_id` is set for per-technician streams. `cursor` is the
+    connector's resumable position; the channel columns hold its push subscription, if any.
+    """
+
+    __tablename__ = "integration_streams"
     __table_args__ = (
-        UniqueConstraint("connection_id", "technician_id"),
-        UniqueConstraint("connection_id", "calendar_id"),
+        UniqueConstraint("connection_id", "stream", "technician_id"),
+        UniqueConstraint("connection_id", "stream", "remote_id"),
     )
 
     connection_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("integration_connections.id", ondelete="CASCADE"), index=True
     )
-    technician_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("technicians.id", ondelete="CASCADE"), index=True
+    stream: Mapped[str] = mapped_column(String(64))
+    technician_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("technicians.id", ondelete="CASCADE"), index=True, nullable=True
     )
-    calendar_id: Mapped[str] = mapped_column(String(320))
+    remote_id: Mapped[str] = mapped_column(String(320))
     linked_by: Mapped[str] = mapped_column(String(12), default="auto")  # auto | manual
     cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # Set when a full listing starts: busy rows and links not seen since were deleted remotely.
@@ -101,19 +112,23 @@ class IntegrationCalendar(TenantOwned, Base):
 
 
 class IntegrationLink(TenantOwned, Base):
-    """An appointment and the remote event that mirrors it, and what each side last showed.
+    """A local object and the remote object that mirrors it, and what each side last showed.
 
-    `remote_etag` is the version of the remote event we last wrote or read: a pulled event
-    with that etag is our own write coming back. `payload_hash` fingerprints the payload the
-    remote event is known to show, so a push that would change nothing is skipped. `pending`
-    asks the worker to push the appointment's current state; `pending_seq` counts those
-    requests so a push racing a newer change leaves the link pending. `title` is a title the
-    remote user gave the event (appointments have none): later pushes keep it.
+    (`local_type`, `local_id`) names the local object (an appointment, a customer);
+    `stream` the spec stream it syncs through and `remote_parent` the remote container the
+    remote object lives in (a calendar id). `remote_version` is the version (etag) of the
+    remote object we last wrote or read: a pulled object with that version is our own write
+    coming back. `payload_hash` fingerprints the payload the remote object is known to show,
+    so a push that would change nothing is skipped. `pending` asks the worker to push the
+    local object's current state; `pending_seq` counts those requests so a push racing a newer
+    change leaves the link pending. `title` is a title the remote user gave the object (for
+    appointments, which have none): later pushes keep it.
     """
 
     __tablename__ = "integration_links"
     __table_args__ = (
-        UniqueConstraint("connection_id", "appointment_id"),
+        UniqueConstraint("connection_id", "local_type", "local_id"),
+        Index("ix_integration_links_local", "local_type", "local_id"),
         Index("ix_integration_links_remote", "connection_id", "remote_id"),
         Index("ix_integration_links_pending", "connection_id", "pending"),
     )
@@ -121,13 +136,13 @@ class IntegrationLink(TenantOwned, Base):
     connection_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("integration_connections.id", ondelete="CASCADE")
     )
-    appointment_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("appointments.id", ondelete="CASCADE"), index=True
-    )
-    calendar_id: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    stream: Mapped[str] = mapped_column(String(64))
+    local_type: Mapped[str] = mapped_column(String(32))
+    local_id: Mapped[str] = mapped_column(String(40))
+    remote_parent: Mapped[str | None] = mapped_column(String(320), nullable=True)
     remote_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
     remote_state: Mapped[str] = mapped_column(String(12), default="none")  # none | live | deleted
-    remote_etag: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    remote_version: Mapped[str | None] = mapped_column(String(200), nullable=True)
     payload_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     title: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     pending: Mapped[bool] = mapped_column(Boolean, default=False)

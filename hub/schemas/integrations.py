@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from hub.schemas.common import Id, Out, Strict
 
@@ -101,16 +101,28 @@ class MappingOut(Out):
 
 
 class MappingPreviewIn(Strict):
-    """Which appointment to render, optionally with a draft override to try."""
+    """What to preview, optionally with a draft override to try.
 
-    appointment_id: Id
+    `appointment_id`: what that appointment becomes remotely (local → remote). `remote`: what
+    a remote record (as the provider returns it) means locally (remote → local). One of them.
+    """
+
+    appointment_id: Id | None = None
+    remote: dict[str, Any] | None = None
     mapping: MappingOverride | None = None
+
+    @model_validator(mode="after")
+    def _one_side(self) -> MappingPreviewIn:
+        if (self.appointment_id is None) == (self.remote is None):
+            raise ValueError("give either appointment_id or remote")
+        return self
 
 
 class MappingPreviewOut(Out):
-    """What the appointment becomes remotely."""
+    """What the appointment becomes remotely, or what the remote record means locally."""
 
-    appointment_id: str
+    direction: Literal["outbound", "inbound"] = "outbound"
+    appointment_id: str | None = None
     calendar_id: str | None = None
     payload: dict[str, Any]
 

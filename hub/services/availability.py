@@ -63,7 +63,7 @@ class _Search:
         self.postal_code = postal_code
         self.location = location or locate(postal_code, None, None)
         self.duration = duration
-        self.travel = TravelCache(travel_provider(self.settings))
+        self.travel = TravelCache(travel_provider(self.settings, session))
 
     def planner(
         self,

@@ -107,7 +107,7 @@ class Booker:
         self.req = req
         self.settings: SchedulingSettings = settings_for(session, p)
         self.location: GeoPoint = locate(req.postal_code, req.lat, req.lng)
-        self.travel = TravelCache(travel_provider(self.settings))
+        self.travel = TravelCache(travel_provider(self.settings, session))
         self.service = service_data(req.service)
 
     def snapshot_day(self, technicians: list[TechnicianData], margin_days: int = 0) -> Any:

@@ -10,10 +10,12 @@ from sqlalchemy.orm import Session
 
 from hub.errors import NotFound
 from hub.events import payload
-from hub.ids import new_id
+from hub.events.outbox import record
 from hub.models import Event
 from hub.services.tenancy import paginate, scoped
 from hub.timeutil import parse_datetime, utcnow
+
+__all__ = ["CATALOGUE", "INTERNAL", "SUBSCRIBABLE", "TEST_EVENT", "get", "list_", "record"]
 
 if TYPE_CHECKING:
     from hub.auth.guard import Principal
@@ -44,28 +46,6 @@ SUBSCRIBABLE = CATALOGUE + INTERNAL
 
 # The ping of POST /v2/webhooks/:id/test: sent to that one endpoint, never fanned out.
 TEST_EVENT = "webhook.test"
-
-
-def record(
-    session: Session,
-    account_id: str,
-    environment: str,
-    event_type: str,
-    data: dict[str, Any],
-    object_id: str | None = None,
-) -> Event:
-    """Add an event row to the session's current transaction (committed with the change)."""
-    event = Event(
-        id=new_id("evt"),
-        account_id=account_id,
-        environment=environment,
-        type=event_type,
-        object_id=object_id if object_id is not None else data.get("id"),
-        data=data,
-        created_at=utcnow(),
-    )
-    session.add(event)
-    return event
 
 
 RETENTION = timedelta(days=30)

@@ -1,38 +1,43 @@
 """Integration connections seen from the API: status, sync now, mapping, technician calendars.
 
-Connect, callback and disconnect talk to the provider and live in hub/sync/connect.py.
+Connect, callback and disconnect talk to the provider and live in hub/integrations/connect.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from itertools import groupby
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import connectors
+import mappings
 from connectors.base import Manifest
 from hub import representations as rep
 from hub.auth.guard import Principal
-from hub.db import transaction
+from hub.db import get_db, transaction
 from hub.errors import ApiError
 from hub.ids import new_id
+from hub.integrations import channels, connect, links
+from hub.integrations import mapping as sync_mapping
+from hub.integrations.connect import connector_class
+from hub.integrations.engine import interval_of
+from hub.integrations.outbox import mark_pending
+from hub.integrations.runtime import SyncRuntime
 from hub.models import (
     Account,
     Appointment,
-    IntegrationCalendar,
     IntegrationConnection,
     IntegrationLink,
+    IntegrationStream,
     Technician,
 )
 from hub.schemas.integrations import MappingOverride, MappingPreviewIn, TechnicianLinkUpdate
+from hub.services.integration_inbound import local_services
 from hub.services.tenancy import get_owned
-from hub.sync import links
-from hub.sync import mapping as sync_mapping
-from hub.sync.connect import connector_class
-from hub.sync.engine import interval_of
-from hub.sync.outbox import mark_pending
-from hub.sync.runtime import SyncRuntime
 from hub.timeutil import iso
 from mappings import MappingError
 
@@ -128,8 +133,7 @@ def _status(
         last_stats=dict(conn.last_stats or {}),
     )
     out["technicians_linked"] = (
-        session.scalar(select(func.count()).where(IntegrationCalendar.connection_id == conn.id))
-        or 0
+        session.scalar(select(func.count()).where(IntegrationStream.connection_id == conn.id)) or 0
     )
     out["pending_pushes"] = (
         session.scalar(
@@ -226,10 +230,22 @@ def set_mapping(session: Session, p: Principal, name: str, body: MappingOverride
     with transaction(session):
         conn = _ensure(session, p, name)
         conn.mapping_override = override
-        ids = session.scalars(
-            select(IntegrationLink.appointment_id).where(IntegrationLink.connection_id == conn.id)
+        rows = session.execute(
+            select(IntegrationLink.stream, IntegrationLink.local_type, IntegrationLink.local_id)
+            .where(IntegrationLink.connection_id == conn.id)
+            .order_by(IntegrationLink.stream, IntegrationLink.local_type)
         ).all()
-        mark_pending(session, conn.id, conn.account_id, conn.environment, ids)
+        for (stream, local_type), group in groupby(rows, key=lambda r: (r[0], r[1])):
+            ids = [r[2] for r in group]
+            mark_pending(
+                session,
+                conn.id,
+                conn.account_id,
+                conn.environment,
+                ids,
+                stream=stream,
+                local_type=local_type,
+            )
     return {
         "integration": name,
         "override": override,
@@ -246,27 +262,35 @@ def preview(session: Session, p: Principal, name: str, body: MappingPreviewIn) -
         _, mapping = _validated(name, body.mapping)
     else:
         mapping = sync_mapping.build(name, conn.mapping_override if conn else None)
-    appointment = get_owned(session, Appointment, body.appointment_id, p)
     account = session.get(Account, p.account_id)
     context = {"time_zone": account.timezone if account else mapping.time_zone}
+    if body.remote is not None:  # remote → local
+        meaning = mappings.preview_inbound(mapping, body.remote, context)
+        return {"direction": "inbound", "appointment_id": None, "payload": meaning}
+    appointment = get_owned(session, Appointment, str(body.appointment_id), p)
     link = calendar = None
     if conn is not None:
         link = session.scalars(
             select(IntegrationLink).where(
                 IntegrationLink.connection_id == conn.id,
-                IntegrationLink.appointment_id == appointment.id,
+                IntegrationLink.local_id == appointment.id,
             )
         ).first()
         calendar = session.scalars(
-            select(IntegrationCalendar.calendar_id).where(
-                IntegrationCalendar.connection_id == conn.id,
-                IntegrationCalendar.technician_id == appointment.technician_id,
+            select(IntegrationStream.remote_id).where(
+                IntegrationStream.connection_id == conn.id,
+                IntegrationStream.technician_id == appointment.technician_id,
             )
         ).first()
     payload = sync_mapping.render(
         mapping, rep.appointment(appointment), context, link.title if link else None
     )
-    return {"appointment_id": appointment.id, "calendar_id": calendar, "payload": payload}
+    return {
+        "direction": "outbound",
+        "appointment_id": appointment.id,
+        "calendar_id": calendar,
+        "payload": payload,
+    }
 
 
 def list_links(session: Session, p: Principal, name: str) -> dict[str, Any]:
@@ -278,7 +302,7 @@ def list_links(session: Session, p: Principal, name: str) -> dict[str, Any]:
         rows = {
             r.technician_id: r
             for r in session.scalars(
-                select(IntegrationCalendar).where(IntegrationCalendar.connection_id == conn.id)
+                select(IntegrationStream).where(IntegrationStream.connection_id == conn.id)
             )
         }
     data = []
@@ -293,7 +317,7 @@ def list_links(session: Session, p: Principal, name: str) -> dict[str, Any]:
                 "technician_id": tech.id,
                 "technician_name": tech.name,
                 "email": tech.email,
-                "calendar_id": row.calendar_id if row else None,
+                "calendar_id": row.remote_id if row else None,
                 "linked_by": row.linked_by if row else None,
                 "last_pulled_at": iso(row.last_pulled_at) if row else None,
                 "channel_expires_at": iso(row.channel_expires_at) if row else None,
@@ -318,9 +342,9 @@ def set_link(
         tech = get_owned(session, Technician, technician_id, p)
         conn = _connected(session, p, name, lock=True)
         current = session.scalars(
-            select(IntegrationCalendar).where(
-                IntegrationCalendar.connection_id == conn.id,
-                IntegrationCalendar.technician_id == tech.id,
+            select(IntegrationStream).where(
+                IntegrationStream.connection_id == conn.id,
+                IntegrationStream.technician_id == tech.id,
             )
         ).first()
         unlinked = [t for t in conn.unlinked_technicians or [] if t != tech.id]
@@ -347,9 +371,9 @@ def set_link(
                     },
                 )
             owner = session.scalars(
-                select(IntegrationCalendar.technician_id).where(
-                    IntegrationCalendar.connection_id == conn.id,
-                    IntegrationCalendar.calendar_id == body.calendar_id,
+                select(IntegrationStream.technician_id).where(
+                    IntegrationStream.connection_id == conn.id,
+                    IntegrationStream.remote_id == body.calendar_id,
                 )
             ).first()
             if owner is not None and owner != tech.id:
@@ -361,3 +385,57 @@ def set_link(
             links.link(session, conn, tech.id, body.calendar_id, "manual", now)
         conn.unlinked_technicians = unlinked
     return next(r for r in list_links(session, p, name)["data"] if r["technician_id"] == tech.id)
+
+
+# ------------------------------------------------------------ runtime, connect flow, channels
+
+
+def runtime_for(app: Flask) -> SyncRuntime:
+    """The integration runtime of a web application (built on first use; tests may replace it).
+
+    Built with the services' operations, so remote changes follow the API's rules.
+    """
+    rt = app.extensions.get("ivalid_sync")
+    if rt is None:
+        rt = app.extensions["ivalid_sync"] = SyncRuntime(
+            get_db(app), app.config["IVALID"], local=local_services()
+        )
+    assert isinstance(rt, SyncRuntime)
+    if rt.local is None:
+        rt.local = local_services()
+    return rt
+
+
+def start_connect(rt: SyncRuntime, p: Principal, name: str) -> dict[str, Any]:
+    """Where to send the user to grant access (the provider's consent page)."""
+    return connect.start(rt, p, name)
+
+
+def finish_connect(rt: SyncRuntime, name: str, args: dict[str, str]) -> connect.Outcome:
+    """The provider's redirect back: check the state, exchange the code, save the connection."""
+    return connect.finish(rt, name, args)
+
+
+def disconnect(rt: SyncRuntime, p: Principal, name: str) -> dict[str, Any]:
+    """Stop syncing: stop channels, revoke the grant, erase tokens and busy periods."""
+    return connect.disconnect(rt, p, name)
+
+
+def display_name(name: str) -> str:
+    """The connector's name as people know it (the name itself for an unknown connector)."""
+    try:
+        return connector_class(name).manifest.display_name
+    except ApiError:
+        return name
+
+
+def notification_handshake(
+    name: str, query: Mapping[str, str]
+) -> tuple[int, dict[str, str], bytes] | None:
+    """The answer to a provider's endpoint validation, or None when it is not one."""
+    return channels.handshake(name, query)
+
+
+def notified(rt: SyncRuntime, name: str, headers: Mapping[str, str], body: bytes) -> dict[str, str]:
+    """A push notification: checked against our channel, then a pull is made due."""
+    return channels.notified(rt, name, headers, body)

@@ -6,14 +6,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.auth.guard import Principal
+from hub.config import Settings
 from hub.errors import ApiError
 from hub.models import Account, Appointment, ExternalBusy, Service, Technician
 from hub.models.appointment import ACTIVE_STATUSES
@@ -44,11 +45,27 @@ def settings_for(session: Session, p: Principal) -> SchedulingSettings:
     return SchedulingSettings(timezone=tz, **extra)
 
 
-def travel_provider(settings: SchedulingSettings) -> TravelProvider:
-    """OSRM when IVALID_OSRM_URL is set, otherwise the great-circle estimate."""
-    osrm = current_app.config["IVALID"].osrm_url if has_app_context() else ""
-    if osrm:
-        return OsrmTravel(osrm)
+def hub_settings(session: Session) -> Settings | None:
+    """The process's settings, as the Database put them on every session."""
+    settings = session.info.get("settings")
+    return settings if isinstance(settings, Settings) else None
+
+
+@lru_cache(maxsize=8)
+def osrm_client(base_url: str) -> OsrmTravel:
+    """The one pooled OSRM client of this process for `base_url` (keep-alive connections)."""
+    return OsrmTravel(base_url)
+
+
+def travel_provider(settings: SchedulingSettings, session: Session) -> TravelProvider:
+    """OSRM when IVALID_OSRM_URL is set, otherwise the great-circle estimate.
+
+    The URL comes from the session's settings (see `hub.db.Database`), never from a Flask app
+    context: the API and the worker decide with the same travel times.
+    """
+    config = hub_settings(session)
+    if config is not None and config.osrm_url:
+        return osrm_client(config.osrm_url)
     return HaversineTravel.from_settings(settings)
 
 

@@ -206,7 +206,7 @@ def schedule(
         snap.bookings.get(t.id, []),
         day,
         settings,
-        TravelCache(travel_provider(settings)),
+        TravelCache(travel_provider(settings, session)),
         snap.busy.get(t.id, []),
     )
     return {

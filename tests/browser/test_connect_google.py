@@ -14,11 +14,11 @@ import requests
 from flask import Flask
 
 from hub.db import get_db
-from hub.sync.runtime import SyncRuntime
+from hub.integrations.runtime import SyncRuntime
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.fakes.server import LoopbackServer
+from tests.integrations.conftest import provider_for
 from tests.support import free_port, make_tenant, truncate_all
-from tests.sync.conftest import provider_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

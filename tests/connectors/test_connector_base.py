@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import connectors
-from connectors import base
+from connectors import base, registry
 from connectors.base import (
     Channel,
     Connector,
@@ -27,6 +27,7 @@ from connectors.base import (
     register,
     retry_delay,
 )
+from connectors.spec import StreamSpec, SyncSpec
 
 _MANIFEST = Manifest(
     name="test-dummy",
@@ -42,6 +43,11 @@ class _Dummy(Connector):
     """A minimal connector: no push, no single-record fetch."""
 
     manifest = _MANIFEST
+    spec = SyncSpec(
+        auth="oauth2",
+        env_prefix="TEST_DUMMY",
+        streams=(StreamSpec("things", "customer"),),
+    )
 
     def check(self) -> Identity:
         return Identity(id="me")
@@ -65,7 +71,7 @@ class _Dummy(Connector):
 def _private_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """Registrations made by these tests do not leak into other tests."""
     base.all_manifests()  # load the real connectors first
-    monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
 
 
 @pytest.mark.parametrize("attempt", [0, 1, 2, 5, 10, 30])

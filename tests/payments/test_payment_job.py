@@ -18,7 +18,7 @@ from scheduler.runner import JOBS
 from tests.fakes.stripe import FakeStripe
 from tests.payments.conftest import OWN_SECRET, ask_payment, connect_own_key, deliver, dispatch
 from tests.support import Api, Tenant
-from tests.sync.support import at, book, next_weekday
+from tests.integrations.support import at, book, next_weekday
 
 
 @pytest.fixture()

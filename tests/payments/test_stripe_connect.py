@@ -22,7 +22,7 @@ from tests.payments.conftest import (
     work,
 )
 from tests.support import Api, Tenant
-from tests.sync.support import at, book, next_weekday
+from tests.integrations.support import at, book, next_weekday
 
 
 def test_own_key_is_checked_encrypted_and_never_shown(

@@ -28,7 +28,7 @@ from tests.payments.conftest import (
     work,
 )
 from tests.support import Api, Tenant
-from tests.sync.support import at, book, next_weekday
+from tests.integrations.support import at, book, next_weekday
 
 
 def _book(api: Api, tenant: Tenant, days: int = 14) -> str:

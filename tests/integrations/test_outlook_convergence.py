@@ -1,0 +1,359 @@
+"""Randomized convergence of iValid and Outlook (the Graph fake, over HTTP, msal for tokens).
+
+The Google test's scenario (`tests/integrations/test_convergence.py`) run against Microsoft 365: the
+same 200 seeded rounds of edits on both sides, worker ticks, pulls killed midway, expired delta
+tokens (410 syncStateNotFound), a 429/503, a disconnect and a reconnect through the real msal
+code flow, and the same bars — both sides hold the same appointments at the same times, no
+duplicates, every foreign event is a busy period, and remote writes are exactly one per local
+change plus one per refused remote change put back.
+
+The scenario drives the remote through the Google fake's test-facing methods; `GraphAsGoogle`
+offers those over the Graph fake, so the scenario itself is shared, not copied.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from connectors.outlook.api import property_name
+from hub.db import get_db, transaction
+from hub.integrations.config import ProviderConfig
+from hub.integrations.runtime import SyncRuntime
+from hub.models import IntegrationConnection, IntegrationStream
+from hub.services.integration_inbound import local_services
+from scheduler.config import WorkerSettings
+from scheduler.context import WorkerContext, install
+from scheduler.runner import build_context
+from tests.fakes.graph import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeGraph
+from tests.integrations.support import JEAN_EMAIL, PIERRE_EMAIL, MovingClock
+from tests.integrations.test_convergence import PAGE_SIZE, ROUNDS, Scenario, _shows, _state
+from tests.support import Api, Tenant
+
+NAME = "outlook"
+WRITES = ("events.create", "events.update", "events.delete")
+
+
+class GraphAsGoogle:
+    """The Graph fake behind the Google fake's test-facing methods the scenario calls.
+
+    Calendars are named by their owner's e-mail (as the Google test names them); events come
+    back Google-shaped: `summary`, offset-aware `dateTime`, `extendedProperties.private`.
+    """
+
+    def __init__(self, graph: FakeGraph, calendars: dict[str, str]) -> None:
+        """Wrap the fake; `calendars` maps owner e-mails to Graph calendar ids."""
+        self.graph = graph
+        self.calendars = calendars  # owner e-mail → Graph calendar id
+
+    def _dispatch(self, request: Any) -> Any:  # replaced by the scenario's write counter
+        raise NotImplementedError
+
+    @property
+    def requests(self) -> Any:
+        """The Graph fake's request log."""
+        return self.graph.requests
+
+    def invalidate_sync_tokens(self) -> None:
+        """Old delta tokens answer 410."""
+        self.graph.invalidate_delta_tokens()
+
+    def inject_fault(self, status: int, *, count: int = 1) -> None:
+        """The next Graph call(s) fail with `status`."""
+        self.graph.inject_fault(status, count=count)
+
+    def events(self, calendar: str) -> list[dict[str, Any]]:
+        """A calendar's live events, Google-shaped."""
+        out = []
+        for event in self.graph.events(self.calendars[calendar]):
+            private = {
+                name: prop["value"]
+                for prop in event.get("singleValueExtendedProperties", [])
+                if (name := property_name(prop["id"])) is not None
+            }
+            out.append(
+                {
+                    "id": event["id"],
+                    "summary": event["subject"],
+                    "start": {"dateTime": _aware(event["start"])},
+                    "end": {"dateTime": _aware(event["end"])},
+                    "extendedProperties": {"private": private},
+                }
+            )
+        return out
+
+    def user_create(
+        self, summary: str, start: datetime, end: datetime, *, calendar_id: str
+    ) -> dict[str, Any]:
+        """The user creates an event in Outlook."""
+        return self.graph.user_create(summary, start, end, calendar_id=self.calendars[calendar_id])
+
+    def user_move(
+        self, event_id: str, start: datetime, end: datetime, calendar_id: str | None = None
+    ) -> None:
+        """The user moves an event."""
+        self.graph.user_move(event_id, start, end)
+
+    def user_retitle(self, event_id: str, title: str, calendar_id: str | None = None) -> None:
+        """The user renames an event."""
+        self.graph.user_retitle(event_id, title)
+
+    def user_delete(self, event_id: str, calendar_id: str | None = None) -> None:
+        """The user deletes an event."""
+        self.graph.user_delete(event_id)
+
+
+def _aware(when: dict[str, str]) -> str:
+    """Graph's UTC wall time without offset → an ISO string with its offset."""
+    assert when["timeZone"] == "UTC"
+    return datetime.fromisoformat(when["dateTime"]).replace(tzinfo=UTC).isoformat()
+
+
+class _Form(HTMLParser):
+    def __init__(self) -> None:
+        """Start empty."""
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self.action = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Collect the form's action and hidden inputs."""
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.action = a.get("action", "")
+        if tag == "input" and a.get("type") == "hidden":
+            self.fields[a["name"]] = a["value"]
+
+
+def connect(api: Api, client: FlaskClient, graph: FakeGraph) -> Any:
+    """The whole connect flow through the API, the user accepting on the fake's consent page."""
+    resp = api.post(f"/v2/integrations/{NAME}/connect")
+    assert resp.status_code == 200, resp.json
+    with requests.Session() as browser:
+        page = browser.get(resp.json["authorization_url"], timeout=10)
+        assert page.status_code == 200, page.text
+        form = _Form()
+        form.feed(page.text)
+        answer = browser.post(
+            graph.base_url + form.action,
+            data={**form.fields, "decision": "allow"},
+            allow_redirects=False,
+            timeout=10,
+        )
+    assert answer.status_code == 302, answer.text
+    parts = urlsplit(answer.headers["Location"])
+    return client.get(f"{parts.path}?{parts.query}")
+
+
+def provider_for(graph: FakeGraph) -> ProviderConfig:
+    """The Entra ID app registration, pointed at the fake (token URL and Graph root)."""
+    return ProviderConfig(
+        connector=NAME,
+        client_id=DEFAULT_CLIENT_ID,
+        client_secret=DEFAULT_CLIENT_SECRET,
+        token_url=graph.token_url(),
+        api_url=graph.api_base_url,
+    )
+
+
+@pytest.fixture
+def graph() -> Iterator[FakeGraph]:
+    """The admin's mailbox; each technician's calendar is shared with it."""
+    with FakeGraph(
+        user_email="admin@company.com", user_name="Admin", validate_endpoints=False
+    ) as fake:
+        yield fake
+
+
+@pytest.fixture
+def calendars(graph: FakeGraph) -> dict[str, str]:
+    """Owner e-mail → Graph calendar id of the technicians' calendars."""
+    return {
+        JEAN_EMAIL: graph.add_calendar("Jean Martin", owner=("Jean Martin", JEAN_EMAIL)),
+        PIERRE_EMAIL: graph.add_calendar("Pierre Dubois", owner=("Pierre Dubois", PIERRE_EMAIL)),
+    }
+
+
+@pytest.fixture
+def outlook_rt(app: Flask, graph: FakeGraph, clock: MovingClock) -> Iterator[SyncRuntime]:
+    """The app's SyncRuntime for this test, with the Outlook provider aimed at the fake."""
+    runtime = SyncRuntime(
+        db=get_db(app),
+        settings=app.config["IVALID"],
+        providers={NAME: provider_for(graph)},
+        clock=clock,
+        worker_id="test-worker",
+        allow_http_push=True,
+        local=local_services(),
+        http_timeout=10.0,
+    )
+    previous = app.extensions.get("ivalid_sync")
+    app.extensions["ivalid_sync"] = runtime
+    yield runtime
+    if previous is None:
+        app.extensions.pop("ivalid_sync", None)
+    else:
+        app.extensions["ivalid_sync"] = previous
+
+
+@pytest.fixture
+def outlook_worker(
+    app: Flask,
+    outlook_rt: SyncRuntime,
+    clock: MovingClock,
+    graph: FakeGraph,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[WorkerContext]:
+    """An `ivalid worker` context whose jobs the test runs by hand (IVALID_OUTLOOK_* → fake)."""
+    provider = provider_for(graph)
+    monkeypatch.setenv("IVALID_OUTLOOK_CLIENT_ID", provider.client_id or "")
+    monkeypatch.setenv("IVALID_OUTLOOK_CLIENT_SECRET", provider.client_secret or "")
+    monkeypatch.setenv("IVALID_OUTLOOK_TOKEN_URL", provider.token_url or "")
+    monkeypatch.setenv("IVALID_OUTLOOK_API_URL", provider.api_url or "")
+    ctx = build_context(app.config["IVALID"], WorkerSettings(name="conv"), get_db(app), "conv")
+    ctx.clock = clock
+    install(ctx)
+    yield ctx
+    install(None)
+    ctx.dispatcher.client.close()
+
+
+class OutlookScenario(Scenario):
+    """The shared scenario, with Outlook's connection, connect flow and write counter."""
+
+    def __init__(
+        self,
+        app: Flask,
+        api: Api,
+        client: FlaskClient,
+        tenant: Tenant,
+        graph: FakeGraph,
+        calendars: dict[str, str],
+        clock: MovingClock,
+        ctx: WorkerContext,
+    ) -> None:
+        """Share the Google scenario; count Graph writes that changed something."""
+        super().__init__(app, api, client, tenant, GraphAsGoogle(graph, calendars), clock, ctx)  # type: ignore[arg-type]
+        self.graph = graph
+        original = graph._dispatch
+
+        def counting(request: Any) -> Any:
+            """Dispatch, counting effective writes."""
+            before = graph.store.seq
+            response = original(request)
+            endpoint = graph.requests[-1].endpoint if graph.requests else ""
+            # A write that changed something (a create de-duplicated by transactionId did not).
+            if endpoint in WRITES and response.status_code < 300 and graph.store.seq != before:
+                self.writes += 1
+            return response
+
+        graph._dispatch = counting  # type: ignore[method-assign]
+
+    def connection(self) -> IntegrationConnection:
+        """The tenant's Outlook connection row."""
+        with self.db.session() as session:
+            conn = session.scalars(
+                select(IntegrationConnection).where(
+                    IntegrationConnection.account_id == self.tenant.account_id,
+                    IntegrationConnection.connector == NAME,
+                )
+            ).first()
+            assert conn is not None
+            session.expunge(conn)
+            return conn
+
+    def disconnect(self) -> None:
+        """Disconnect through the API."""
+        resp = self.api.delete(f"/v2/integrations/{NAME}")
+        assert resp.status_code == 200 and resp.json["status"] == "disconnected", resp.json
+        self.model.connected = False
+        self.model.stats["disconnects"] += 1
+
+    def reconnect(self) -> None:
+        """Reconnect through the consent flow; what changed meanwhile is pushed."""
+        resp = connect(self.api, self.client, self.graph)
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        self.model.connected = True
+        for apt in self.model.local_dirty:
+            if _shows(self.model.local[apt]) != _shows(self.model.pushed.get(apt)):
+                self.model.expected_writes += 1
+            self.model.pushed[apt] = _shows(self.model.local[apt])
+        self.model.local_dirty.clear()
+        self.tick()
+
+
+def test_outlook_and_ivalid_converge_without_ping_pong(
+    app: Flask,
+    api: Api,
+    client: FlaskClient,
+    tenant: Tenant,
+    graph: FakeGraph,
+    calendars: dict[str, str],
+    clock: MovingClock,
+    outlook_rt: SyncRuntime,
+    outlook_worker: WorkerContext,
+) -> None:
+    """Same rounds, same bars as Google: 0 duplicates, remote writes = changes (+ put-backs);
+    access tokens that expire mid-run are refreshed through msal by the hub's token store."""
+    assert connect(api, client, graph).status_code == 200
+    with get_db(app).session() as session, transaction(session):
+        session.execute(update(IntegrationConnection).values(config={"page_size": PAGE_SIZE}))
+    s = OutlookScenario(app, api, client, tenant, graph, calendars, clock, outlook_worker)
+    s.tick()  # the initial export (the demo appointment) and the first full sync
+    with get_db(app).session() as session:
+        linked = set(
+            session.scalars(
+                select(IntegrationStream.remote_id).where(
+                    IntegrationStream.connection_id == s.connection().id
+                )
+            )
+        )
+    assert linked == set(calendars.values()), "each technician linked to the calendar they own"
+    s.writes = 0
+    for apt in api.get("/v2/appointments").json["data"]:
+        s.model.local[apt["id"]] = _state(apt)
+        s.model.pushed[apt["id"]] = _shows(_state(apt))
+        s.model.technician[apt["id"]] = apt["technician"]["id"]
+    actions = [
+        (s.local_create, 16), (s.local_move, 14), (s.local_cancel, 6), (s.local_notes, 6),
+        (s.remote_foreign, 12), (s.remote_move, 14), (s.remote_delete, 5),
+        (s.remote_retitle, 7), (s.pull, 20),
+    ]  # fmt: skip
+    funcs, weights = zip(*actions, strict=True)
+    for round_number in range(ROUNDS):
+        if round_number in (40, 90):
+            graph.identity.expire_access_tokens()  # Graph now answers 401: the hub refreshes
+        if round_number == 110:
+            s.disconnect()
+        elif round_number == 130:
+            s.reconnect()
+        action = s.rng.choices(funcs, weights)[0]
+        if os.environ.get("IVALID_CONVERGENCE_DEBUG"):
+            print(round_number, action.__name__, sorted(s.model.remote_dirty))
+        action()
+    s.settle()
+    s.check()
+    stats = s.model.stats
+    conflicts = s.conflicts()
+    print(
+        f"\noutlook convergence: {dict(stats)}, conflicts put back: {conflicts}, remote "
+        f"writes: {s.writes}, expected: {s.model.expected_writes} + {conflicts}, graph calls: "
+        f"{dict(graph.calls)}"
+    )
+    assert stats["kills"] >= 3 and stats["remote_changes"] >= 20 and stats["local_changes"] >= 20
+    assert stats["expired_tokens"] >= 1 and graph.calls["batch"] > 0
+    refreshes = [
+        r for r in graph.identity.state.token_requests if r["grant_type"] == "refresh_token"
+    ]
+    assert len(refreshes) >= 2, "expired access tokens were refreshed through msal"
+    assert s.writes == s.model.expected_writes + conflicts
