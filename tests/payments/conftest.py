@@ -19,8 +19,8 @@ from hub.events.fanout import load_consumers
 from hub.services import payments_worker, stripe_state
 from hub.services.payments_runtime import PaymentsRuntime
 from tests.fakes.stripe import PLATFORM_KEY, FakeStripe
-from tests.support import Api, Tenant
 from tests.integrations.support import dispatch as sync_dispatch
+from tests.support import Api, Tenant
 
 OWN_KEY = "rk_test_ownkey0000000000000000"
 OWN_SECRET = "whsec_ownsecret000000000000000"

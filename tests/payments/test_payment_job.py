@@ -16,9 +16,9 @@ from scheduler.config import WorkerSettings
 from scheduler.context import WorkerContext, install
 from scheduler.runner import JOBS
 from tests.fakes.stripe import FakeStripe
+from tests.integrations.support import at, book, next_weekday
 from tests.payments.conftest import OWN_SECRET, ask_payment, connect_own_key, deliver, dispatch
 from tests.support import Api, Tenant
-from tests.integrations.support import at, book, next_weekday
 
 
 @pytest.fixture()

@@ -12,6 +12,7 @@ from hub.db import get_db
 from hub.models import StripeConnection
 from hub.services.payments_runtime import PaymentsRuntime
 from tests.fakes.stripe import FakeStripe
+from tests.integrations.support import at, book, next_weekday
 from tests.payments.conftest import (
     OWN_KEY,
     PLATFORM_SECRET,
@@ -22,7 +23,6 @@ from tests.payments.conftest import (
     work,
 )
 from tests.support import Api, Tenant
-from tests.integrations.support import at, book, next_weekday
 
 
 def test_own_key_is_checked_encrypted_and_never_shown(

@@ -19,6 +19,7 @@ from hub.models import Event, Payment, StripeConnection, StripeEvent
 from hub.services import payments_worker
 from hub.services.payments_runtime import PaymentsRuntime, default_api
 from tests.fakes.stripe import FakeStripe
+from tests.integrations.support import at, book, next_weekday
 from tests.payments.conftest import (
     OWN_SECRET,
     ask_payment,
@@ -28,7 +29,6 @@ from tests.payments.conftest import (
     work,
 )
 from tests.support import Api, Tenant
-from tests.integrations.support import at, book, next_weekday
 
 
 def _book(api: Api, tenant: Tenant, days: int = 14) -> str:
