@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date as Date
 from typing import Any
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from hub.schemas.appointments import Location
-from hub.schemas.common import Id, Out, PostalCode, Strict
+from hub.schemas.common import Day, Id, LocalDatetime, Out, PostalCode, Strict
 
 
 class AvailabilityQuery(Strict):
     """GET /v2/availability?service_id&date&postal_code[&technician_id]."""
 
     service_id: Id
-    date: Date
+    date: Day
     postal_code: PostalCode
     technician_id: Id | None = None
     duration: int | None = Field(default=None, ge=5, le=24 * 60)
@@ -25,8 +24,8 @@ class SlotsQuery(Strict):
     """GET /v2/availability/slots?service_id&date_from&date_to&postal_code[&technician_id]."""
 
     service_id: Id
-    date_from: Date
-    date_to: Date
+    date_from: Day
+    date_to: Day
     postal_code: PostalCode
     technician_id: Id | None = None
     duration: int | None = Field(default=None, ge=5, le=24 * 60)
@@ -45,7 +44,7 @@ class CheckBody(Strict):
     """POST /v2/availability/check: is this slot free, and if not why and what instead."""
 
     service_id: Id
-    scheduled_at: AwareDatetime
+    scheduled_at: LocalDatetime
     postal_code: PostalCode | None = None
     location: Location | None = None
     technician_id: Id | None = None

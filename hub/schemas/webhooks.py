@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
-from hub.schemas.common import Meta, Out, PageQuery, Strict
+from hub.schemas.common import Instant, Meta, Out, PageQuery, Strict
 from hub.services.events import SUBSCRIBABLE
 
 
@@ -59,8 +59,8 @@ class RotateSecret(Strict):
 class Recover(Strict):
     """POST /v2/webhooks/:id/recover: re-send every subscribed event since `since`."""
 
-    since: AwareDatetime
-    until: AwareDatetime | None = None
+    since: Instant
+    until: Instant | None = None
 
 
 DeliveryStatus = Literal["pending", "succeeded", "failed", "cancelled"]
