@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install system-deps run test lint typecheck unit bench clean
+.PHONY: install system-deps run test test-faketime lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml sdks/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml sdks/python/pyproject.toml
 install: $(STAMP)
 
 ## System packages from Debian used by some tests and benchmarks: headless Chromium (the OAuth
-## connect flow in a real browser), wrk (load generator), Node.js (the spec's verifyWebhook).
+## connect flow in a real browser), wrk (load generator), Node.js (the spec's verifyWebhook),
+## faketime (libfaketime: `make test-faketime` runs the date-using tests at awkward moments).
 ## Installed when missing and possible (root with apt-get); otherwise those tests skip, saying why.
-SYSTEM_PACKAGES := chromium:chromium wrk:wrk node:nodejs
+SYSTEM_PACKAGES := chromium:chromium wrk:wrk node:nodejs faketime:faketime
 system-deps:
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
 	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
@@ -45,6 +46,11 @@ unit: install system-deps
 
 ## make test: lint, types, then the whole suite.
 test: lint typecheck unit
+
+## make test-faketime: the tests that use dates, under faketime on a Thursday, a Friday
+## evening, Saturday 23:30 in Paris and both DST nights (scripts/faketime_probe.sh).
+test-faketime: install system-deps
+	bash scripts/faketime_probe.sh
 
 bench: install system-deps
 	$(BIN)/python bench/api_throughput.py

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from hub.auth.guard import Principal, require_scope
 from hub.bodylimit import MAX_JSON_DEPTH, json_depth_exceeds
-from hub.errors import ApiError, validation_error
+from hub.errors import ApiError, field_error, validation_error
 from hub.services import idempotency
 
 
@@ -64,19 +64,7 @@ def _has_nul(value: Any) -> bool:
 
 def _refuse_nul(where: str, value: Any) -> None:
     if _has_nul(value):
-        raise ApiError(
-            422,
-            "VALIDATION_ERROR",
-            {
-                "errors": [
-                    {
-                        "field": where,
-                        "reason": "nul_character",
-                        "message": "NUL characters are refused",
-                    }
-                ]
-            },
-        )
+        raise ApiError(422, "VALIDATION_ERROR", {"errors": [field_error(where, "nul_character")]})
 
 
 def _too_deep() -> ApiError:

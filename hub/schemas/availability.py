@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from hub.schemas.appointments import Location
 from hub.schemas.common import Day, Id, LocalDatetime, Out, PostalCode, Strict
@@ -34,9 +35,11 @@ class SlotsQuery(Strict):
     def _range(self) -> SlotsQuery:
         span = (self.date_to - self.date_from).days
         if span < 0:
-            raise ValueError("date_to must not be before date_from")
+            raise PydanticCustomError("date_range_inverted", "date_to must not be before date_from")
         if span > 30:
-            raise ValueError("the range is at most 31 days")
+            raise PydanticCustomError(
+                "date_range_too_long", "the range is at most {max_days} days", {"max_days": 31}
+            )
         return self
 
 
@@ -53,7 +56,7 @@ class CheckBody(Strict):
     @model_validator(mode="after")
     def _where(self) -> CheckBody:
         if self.postal_code is None and self.location is None:
-            raise ValueError("postal_code or location is required")
+            raise PydanticCustomError("location_required", "postal_code or location is required")
         return self
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import EmailStr, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from hub.schemas.common import Coordinates, DayText, Id, Meta, Out, PageQuery, Phone, Strict
 
@@ -23,7 +24,7 @@ class DayHours(Strict):
     @model_validator(mode="after")
     def _start_before_end(self) -> DayHours:
         if self.start >= self.end:
-            raise ValueError("start must be before end")
+            raise PydanticCustomError("hours_order", "start must be before end")
         return self
 
 

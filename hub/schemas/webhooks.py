@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from hub.schemas.common import Instant, Meta, Out, PageQuery, Strict
 from hub.services.events import SUBSCRIBABLE
@@ -14,8 +15,10 @@ from hub.services.events import SUBSCRIBABLE
 def _event_types(values: list[str]) -> list[str]:
     unknown = [v for v in values if v not in SUBSCRIBABLE]
     if unknown:
-        raise ValueError(
-            f"unknown event type(s) {', '.join(unknown)}; known: {', '.join(SUBSCRIBABLE)}"
+        raise PydanticCustomError(
+            "unknown_event_type",
+            "unknown event type(s) {unknown}; known: {known}",
+            {"unknown": ", ".join(unknown), "known": ", ".join(SUBSCRIBABLE)},
         )
     return list(dict.fromkeys(values))
 

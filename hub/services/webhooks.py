@@ -16,7 +16,7 @@ from hub import crypto
 from hub.auth.guard import Principal
 from hub.config import Settings
 from hub.db import transaction
-from hub.errors import ApiError, NotFound
+from hub.errors import ApiError, NotFound, field_error
 from hub.events import payload
 from hub.events.fanout import BROADCAST_TYPES, delivery_row
 from hub.events.signing import generate_secret
@@ -329,15 +329,7 @@ def recover(session: Session, p: Principal, webhook_id: str, body: Recover) -> d
         raise ApiError(
             422,
             "VALIDATION_ERROR",
-            {
-                "errors": [
-                    {
-                        "field": "since",
-                        "reason": "range",
-                        "message": "since must be in the past and before until",
-                    }
-                ]
-            },
+            {"errors": [field_error("since", "range")]},
         )
     with transaction(session):
         ep = _get(session, p, webhook_id, for_update=True)
