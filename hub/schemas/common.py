@@ -99,14 +99,17 @@ def _date_or_datetime(value: str, info: ValidationInfo) -> str:
     text = value.strip()
     try:
         if len(text) == 10:
-            _check_year(date.fromisoformat(text).year)
-            return text
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+            day = date.fromisoformat(text)
+        else:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError as exc:
         raise PydanticCustomError(
             "date_or_datetime",
             "expected an ISO 8601 date (2025-01-20) or date-time (2025-01-20T09:00:00Z)",
         ) from exc
+    if len(text) == 10:
+        _check_year(day.year)
+        return text
     _check_year(parsed.year)
     if parsed.tzinfo is None:
         return iso(_local_or_aware(parsed, info)) or text
