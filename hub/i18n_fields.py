@@ -150,6 +150,39 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "since doit être dans le passé et avant until",
         "since must be in the past and before until",
     ),
+    # Webhook URLs refused by the SSRF guard (hub.events.urlcheck reason codes).
+    "url.invalid_url": ("URL invalide", "Invalid URL"),
+    "url.scheme_not_allowed": ("Schéma d'URL non autorisé", "URL scheme not allowed"),
+    "url.http_not_allowed": (
+        "Les URL de webhook doivent utiliser https",
+        "Webhook URLs must use https",
+    ),
+    "url.userinfo_not_allowed": (
+        "Les identifiants dans l'URL ne sont pas autorisés",
+        "Credentials in the URL are not allowed",
+    ),
+    "url.loopback": (
+        "Les adresses locales (loopback) sont refusées",
+        "Loopback addresses are refused",
+    ),
+    "url.private": ("Les adresses privées sont refusées", "Private addresses are refused"),
+    "url.link_local": ("Les adresses link-local sont refusées", "Link-local addresses are refused"),
+    "url.metadata": (
+        "Les services de métadonnées cloud sont refusés",
+        "Cloud metadata services are refused",
+    ),
+    "url.unspecified": ("Adresse non spécifiée refusée", "Unspecified address refused"),
+    "url.multicast": ("Les adresses multicast sont refusées", "Multicast addresses are refused"),
+    "url.reserved": ("Les adresses réservées sont refusées", "Reserved addresses are refused"),
+    "url.cgnat": ("Les adresses CGNAT sont refusées", "CGNAT addresses are refused"),
+    "url.unique_local": (
+        "Les adresses IPv6 locales uniques sont refusées",
+        "Unique local IPv6 addresses are refused",
+    ),
+    "url.no_address": (
+        "Ce nom d'hôte n'a pas d'adresse IPv4 ni IPv6",
+        "This host name has no IPv4 or IPv6 address",
+    ),
 }
 
 GENERIC = ("Valeur invalide", "Invalid value")

@@ -247,3 +247,33 @@ def test_french_answers_hold_no_pydantic_english(api: Api, tenant: Tenant) -> No
         resp = api.client.open(path, method=method, json=body, headers=api.headers())
         for e in resp.json["error"]["details"]["errors"]:
             assert not english.search(e["message"]), (path, e)
+
+
+@pytest.mark.parametrize(
+    "lang,headline,message",
+    [
+        pytest.param(
+            "fr",
+            "Cette URL de webhook n'est pas autorisée (https obligatoire, adresses internes "
+            "refusées)",
+            "Les URL de webhook doivent utiliser https",
+            id="fr",
+        ),
+        pytest.param(
+            "en",
+            "This webhook URL is not allowed (https required, internal addresses refused)",
+            "webhook URLs must use https",
+            id="en",
+        ),
+    ],
+)
+def test_a_refused_webhook_url_speaks_the_request_language(
+    api: Api, lang: str, headline: str, message: str
+) -> None:
+    headers = api.headers({"Accept-Language": lang})
+    body = {"url": "http://example.com/hook", "events": ["customer.created"]}
+    resp = api.client.post("/v2/webhooks", json=body, headers=headers)
+    err = resp.json["error"]
+    assert resp.status_code == 422 and err["message"] == headline
+    [field] = err["details"]["errors"]
+    assert field["reason"] == "http_not_allowed" and field["message"] == message
