@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install system-deps run test sdk-php lint typecheck unit sdk-node bench clean
+.PHONY: install system-deps run test test-faketime sdk-php lint typecheck unit sdk-node bench clean
 
 $(STAMP): pyproject.toml sdks/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +16,11 @@ install: $(STAMP)
 
 ## System packages from Debian used by some tests and benchmarks: headless Chromium (the OAuth
 ## connect flow in a real browser), wrk (load generator), Node.js (the spec's verifyWebhook),
+## faketime (libfaketime: `make test-faketime` runs the date-using tests at awkward moments),
 ## PHP with curl, PHPUnit and Composer (the PHP SDK's suite; PHPUnit brings php-xml and
 ## php-mbstring). Installed when missing and possible (root with apt-get); otherwise those tests
 ## skip, saying why. PHP_EXTENSIONS: `php -m` names, each with the package that provides it.
-SYSTEM_PACKAGES := chromium:chromium wrk:wrk node:nodejs php:php-cli phpunit:phpunit composer:composer
+SYSTEM_PACKAGES := chromium:chromium wrk:wrk node:nodejs faketime:faketime php:php-cli phpunit:phpunit composer:composer
 PHP_EXTENSIONS  := curl:php-curl
 ## npm installs the Node.js SDK's one dev dependency (TypeScript) from sdks/node/package-lock.json.
 SYSTEM_PACKAGES += npm:npm
@@ -61,6 +62,11 @@ test: lint typecheck unit
 ## make sdk-php: only the PHP SDK's PHPUnit suite, against live hubs (tests/sdk/test_sdk_php.py).
 sdk-php: install system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/sdk/test_sdk_php.py
+
+## make test-faketime: the tests that use dates, under faketime on a Thursday, a Friday
+## evening, Saturday 23:30 in Paris and both DST nights (scripts/faketime_probe.sh).
+test-faketime: install system-deps
+	bash scripts/faketime_probe.sh
 
 bench: install system-deps
 	$(BIN)/python bench/api_throughput.py

@@ -18,6 +18,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from hub import db
     from hub.api import register_api
     from hub.auth.server import init_oauth
+    from hub.bodylimit import init_body_limit
     from hub.config import Settings
     from hub.errors import register_error_handlers
     from hub.ratelimit import init_rate_limit
@@ -34,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.strict_slashes = False
     db.init_app(app, settings)
     init_request_context(app)
+    init_body_limit(app)
     register_error_handlers(app)
     init_oauth(app)
     init_rate_limit(app, settings)

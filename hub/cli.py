@@ -38,7 +38,9 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     """Serve the API (gunicorn; --dev for Flask's server)."""
     if dev:
         from hub import create_app
+        from hub.accesslog import install_dev_filter
 
+        install_dev_filter()
         create_app().run(host=host, port=port, threaded=True, use_reloader=False)
         return
     args = [
@@ -54,6 +56,8 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
         str(threads),
         "--access-logfile",
         "-",
+        "--logger-class",
+        "hub.accesslog.RedactingLogger",  # no OAuth code/state (no query value) in the log
         "--graceful-timeout",
         "20",
     ]

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from hub.i18n import message
+from hub.i18n_fields import field_message
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +77,21 @@ def error_response(err: ApiError) -> Response:
     return resp
 
 
+def field_error(field: str, reason: str, key: str | None = None, **ctx: Any) -> dict[str, Any]:
+    """One `details.errors[]` entry, its message (`key` or `reason`) in the request's language."""
+    text = field_message(key or reason, preferred_language(), ctx)
+    return {"field": field, "reason": reason, "message": text}
+
+
 def validation_error(exc: ValidationError, prefix: str = "") -> ApiError:
-    """422 VALIDATION_ERROR listing each bad field with its path and reason."""
+    """422 VALIDATION_ERROR listing each bad field with its path, reason and localised message."""
     errors = []
     for e in exc.errors(include_url=False):
         path = ".".join(str(p) for p in e["loc"] if p != "__root__")
         if prefix:
             path = f"{prefix}.{path}" if path else prefix
-        errors.append({"field": path, "reason": e["type"], "message": e["msg"]})
+        text = field_message(e["type"], preferred_language(), dict(e.get("ctx") or {}))
+        errors.append({"field": path, "reason": e["type"], "message": text})
     return ApiError(422, "VALIDATION_ERROR", {"errors": errors})
 
 
@@ -153,15 +161,7 @@ def register_error_handlers(app: Flask) -> None:
             ApiError(
                 422,
                 "VALIDATION_ERROR",
-                {
-                    "errors": [
-                        {
-                            "field": "",
-                            "reason": "invalid_value",
-                            "message": "a value cannot be stored",
-                        }
-                    ]
-                },
+                {"errors": [field_error("", "invalid_value")]},
             )
         )
 

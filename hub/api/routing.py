@@ -7,12 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from hub.auth.guard import Principal, require_scope
-from hub.errors import ApiError, validation_error
+from hub.bodylimit import MAX_JSON_DEPTH, json_depth_exceeds
+from hub.errors import ApiError, field_error, validation_error
 from hub.services import idempotency
 
 
@@ -46,33 +48,51 @@ def _openapi_path(rule: str) -> str:
 
 def _has_nul(value: Any) -> bool:
     """True when a string anywhere in `value` holds a NUL character (databases refuse them)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+    stack = [value]
+    while stack:  # iterative: a deep body must not exhaust the interpreter's stack
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 
 def _refuse_nul(where: str, value: Any) -> None:
     if _has_nul(value):
-        raise ApiError(
-            422,
-            "VALIDATION_ERROR",
-            {
-                "errors": [
-                    {
-                        "field": where,
-                        "reason": "nul_character",
-                        "message": "NUL characters are refused",
-                    }
-                ]
-            },
-        )
+        raise ApiError(422, "VALIDATION_ERROR", {"errors": [field_error(where, "nul_character")]})
 
 
-def parse_json_body(model: type[BaseModel], optional: bool = False) -> BaseModel:
+def _too_deep() -> ApiError:
+    return ApiError(400, "INVALID_JSON", {"reason": "nested too deep", "max_depth": MAX_JSON_DEPTH})
+
+
+def validation_context(principal: Principal | None) -> dict[str, Any]:
+    """What schema validators may ask of the request: the account's time zone, looked up only
+    when a date-time without an offset needs it."""
+    zones: list[ZoneInfo] = []
+
+    def zone() -> ZoneInfo:
+        if not zones:
+            if principal is None:
+                zones.append(ZoneInfo("Europe/Paris"))
+            else:
+                from hub.db import get_session
+                from hub.services.teams import account_zone
+
+                zones.append(account_zone(get_session(), principal))
+        return zones[0]
+
+    return {"zone": zone}
+
+
+def parse_json_body(
+    model: type[BaseModel], optional: bool = False, context: dict[str, Any] | None = None
+) -> BaseModel:
     """The request body validated by `model`: 415, 400 or 422 in the API's format otherwise."""
     raw = request.get_data(cache=True)
     if not raw.strip():
@@ -87,16 +107,20 @@ def parse_json_body(model: type[BaseModel], optional: bool = False) -> BaseModel
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "INVALID_JSON", {"reason": str(exc)[:200]}) from exc
+    except RecursionError as exc:
+        raise _too_deep() from exc
+    if json_depth_exceeds(data):
+        raise _too_deep()
     if not isinstance(data, dict):
         raise ApiError(400, "INVALID_JSON", {"reason": "the body must be a JSON object"})
     _refuse_nul("body", data)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise validation_error(exc) from exc
 
 
-def parse_query(model: type[BaseModel]) -> BaseModel:
+def parse_query(model: type[BaseModel], context: dict[str, Any] | None = None) -> BaseModel:
     """The query string validated by `model` (unknown parameters are refused: typos show)."""
     data: dict[str, Any] = {}
     for key in request.args:
@@ -104,7 +128,7 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
         data[key] = values if len(values) > 1 else values[0]
     _refuse_nul("query", data)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise validation_error(exc) from exc
 
@@ -152,10 +176,11 @@ def route(
             try:
                 _refuse_nul("path", url_args)
                 kwargs: dict[str, Any] = dict(url_args)
+                context = validation_context(principal)
                 if body is not None:
-                    kwargs["body"] = parse_json_body(body, body_optional)
+                    kwargs["body"] = parse_json_body(body, body_optional, context)
                 if query is not None:
-                    kwargs["query"] = parse_query(query)
+                    kwargs["query"] = parse_query(query, context)
                 result = fn(principal, **kwargs) if scope else fn(**kwargs)
                 resp = result if isinstance(result, Response) else jsonify(result)
                 if not isinstance(result, Response):

@@ -131,7 +131,10 @@ def consumers() -> list[Registration]:
 
 
 def subscribes(endpoint: WebhookEndpoint, event: Event) -> bool:
-    """Whether `endpoint` receives `event`."""
+    """Whether `endpoint` receives `event`: only events recorded since the endpoint exists (one
+    created while older events still wait to be dispatched is not handed that backlog)."""
+    if event.created_at < endpoint.created_at:
+        return False
     if event.type in BROADCAST_TYPES and (event.data or {}).get("id") != endpoint.id:
         return True
     return event.type in (endpoint.events or ())

@@ -5,9 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from hub.schemas.common import Coordinates, DateBound, Id, Meta, Out, PageQuery, PostalCode, Strict
+from hub.schemas.common import (
+    Coordinates,
+    DateBound,
+    Id,
+    LocalDatetime,
+    Meta,
+    Out,
+    PageQuery,
+    PostalCode,
+    Strict,
+)
 from hub.schemas.payments import PaymentOut
 
 Status = Literal["pending", "confirmed", "completed", "cancelled"]
@@ -27,7 +37,7 @@ class AppointmentCreate(Strict):
 
     customer_id: Id
     service_id: Id
-    scheduled_at: AwareDatetime
+    scheduled_at: LocalDatetime
     technician_id: Id | None = None
     duration: int | None = Field(default=None, ge=5, le=24 * 60)
     location: Location | None = None
@@ -43,7 +53,7 @@ class AppointmentUpdate(Strict):
 
     customer_id: Id | None = None
     service_id: Id | None = None
-    scheduled_at: AwareDatetime | None = None
+    scheduled_at: LocalDatetime | None = None
     technician_id: Id | None = None
     duration: int | None = Field(default=None, ge=5, le=24 * 60)
     location: Location | None = None
@@ -57,7 +67,7 @@ class AppointmentUpdate(Strict):
 class Reschedule(Strict):
     """POST /v2/appointments/:id/reschedule."""
 
-    scheduled_at: AwareDatetime
+    scheduled_at: LocalDatetime
     technician_id: Id | None = None
 
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date as Date
 from typing import Any
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from hub.schemas.appointments import Location
-from hub.schemas.common import Id, Out, PostalCode, Strict
+from hub.schemas.common import Day, Id, LocalDatetime, Out, PostalCode, Strict
 
 
 class AvailabilityQuery(Strict):
     """GET /v2/availability?service_id&date&postal_code[&technician_id]."""
 
     service_id: Id
-    date: Date
+    date: Day
     postal_code: PostalCode
     technician_id: Id | None = None
     duration: int | None = Field(default=None, ge=5, le=24 * 60)
@@ -25,8 +25,8 @@ class SlotsQuery(Strict):
     """GET /v2/availability/slots?service_id&date_from&date_to&postal_code[&technician_id]."""
 
     service_id: Id
-    date_from: Date
-    date_to: Date
+    date_from: Day
+    date_to: Day
     postal_code: PostalCode
     technician_id: Id | None = None
     duration: int | None = Field(default=None, ge=5, le=24 * 60)
@@ -35,9 +35,11 @@ class SlotsQuery(Strict):
     def _range(self) -> SlotsQuery:
         span = (self.date_to - self.date_from).days
         if span < 0:
-            raise ValueError("date_to must not be before date_from")
+            raise PydanticCustomError("date_range_inverted", "date_to must not be before date_from")
         if span > 30:
-            raise ValueError("the range is at most 31 days")
+            raise PydanticCustomError(
+                "date_range_too_long", "the range is at most {max_days} days", {"max_days": 31}
+            )
         return self
 
 
@@ -45,7 +47,7 @@ class CheckBody(Strict):
     """POST /v2/availability/check: is this slot free, and if not why and what instead."""
 
     service_id: Id
-    scheduled_at: AwareDatetime
+    scheduled_at: LocalDatetime
     postal_code: PostalCode | None = None
     location: Location | None = None
     technician_id: Id | None = None
@@ -54,7 +56,7 @@ class CheckBody(Strict):
     @model_validator(mode="after")
     def _where(self) -> CheckBody:
         if self.postal_code is None and self.location is None:
-            raise ValueError("postal_code or location is required")
+            raise PydanticCustomError("location_required", "postal_code or location is required")
         return self
 
 

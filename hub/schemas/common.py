@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+)
+from pydantic_core import PydanticCustomError
 
 
 class Strict(BaseModel):
@@ -26,21 +38,116 @@ Id = Annotated[
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 .()-]{6,20}$")]
 
 
-def _date_or_datetime(value: str) -> str:
-    from hub.timeutil import parse_datetime
+# Years the API accepts in any date or date-time: far wider than any appointment or filter, far
+# enough from datetime's limits (years 1 and 9999) that time-zone and day arithmetic never
+# overflow. Every date field's OpenAPI description says so.
+MIN_YEAR, MAX_YEAR = 1970, 2199
+YEARS = f"Years {MIN_YEAR} to {MAX_YEAR}."
+LOCAL_NOTE = (
+    "A date-time without an offset (2026-12-06T09:00:00) is read in the account's time zone "
+    "(Europe/Paris by default; an ambiguous autumn time is its first occurrence, a time skipped "
+    "in spring moves forward by the gap)."
+)
 
-    try:
-        parse_datetime(value)
-    except ValueError as exc:
-        raise ValueError(
-            "expected an ISO 8601 date (2025-01-20) or date-time with time zone "
-            "(2025-01-20T09:00:00Z)"
-        ) from exc
+
+def _check_year(year: int) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise PydanticCustomError(
+            "year_out_of_range",
+            "the year must be between {min_year} and {max_year}",
+            {"min_year": MIN_YEAR, "max_year": MAX_YEAR},
+        )
+
+
+def account_zone_of(info: ValidationInfo) -> ZoneInfo:
+    """The account's time zone the request's validation context offers (Paris without one)."""
+    context = info.context or {}
+    zone = context.get("zone")
+    return zone() if callable(zone) else ZoneInfo("Europe/Paris")
+
+
+def _bounded_date(value: date) -> date:
+    _check_year(value.year)
     return value
 
 
-# A date (a whole local day of the account) or an aware date-time; parsed by the service.
-DateBound = Annotated[str, AfterValidator(_date_or_datetime)]
+def _local_or_aware(value: datetime, info: ValidationInfo) -> datetime:
+    _check_year(value.year)
+    if value.tzinfo is None:
+        from hub.scheduling.hours import resolve
+
+        return resolve(value, account_zone_of(info))
+    return value.astimezone(UTC)
+
+
+def _not_a_bare_date(value: Any) -> Any:
+    if isinstance(value, str) and len(value.strip()) == 10:
+        raise PydanticCustomError(
+            "datetime_required", "a date-time is required (2025-01-20T09:00:00Z), not a date"
+        )
+    return value
+
+
+def _day_text(value: str) -> str:
+    _check_year(int(value[:4]))
+    return value
+
+
+def _date_or_datetime(value: str, info: ValidationInfo) -> str:
+    from hub.timeutil import iso, parse_datetime
+
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+        else:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError as exc:
+        raise PydanticCustomError(
+            "date_or_datetime",
+            "expected an ISO 8601 date (2025-01-20) or date-time (2025-01-20T09:00:00Z)",
+        ) from exc
+    if len(text) == 10:
+        _check_year(day.year)
+        return text
+    _check_year(parsed.year)
+    if parsed.tzinfo is None:
+        return iso(_local_or_aware(parsed, info)) or text
+    parse_datetime(text)
+    return text
+
+
+# A date in the years the API accepts.
+Day = Annotated[date, AfterValidator(_bounded_date), Field(description=f"ISO 8601 date. {YEARS}")]
+# A YYYY-MM-DD string in those years (kept as text: the service reads it in the account's zone).
+DayText = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"),
+    AfterValidator(_day_text),
+    Field(description=f"YYYY-MM-DD. {YEARS}"),
+]
+# An instant: with an offset, or without one in the account's time zone; always aware UTC.
+LocalDatetime = Annotated[
+    datetime,
+    BeforeValidator(_not_a_bare_date),
+    AfterValidator(_local_or_aware),
+    Field(description=f"ISO 8601 date-time. {LOCAL_NOTE} {YEARS}"),
+]
+# An instant with an offset (no local reading), in the years the API accepts.
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_local_or_aware),
+    Field(description=f"ISO 8601 date-time with an offset. {YEARS}"),
+]
+# A date (a whole local day of the account) or a date-time; parsed by the service.
+DateBound = Annotated[
+    str,
+    AfterValidator(_date_or_datetime),
+    Field(
+        description="ISO 8601 date (a whole day in the account's time zone) or date-time. "
+        f"{LOCAL_NOTE} {YEARS}"
+    ),
+]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import EmailStr, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
-from hub.schemas.common import Coordinates, Id, Meta, Out, PageQuery, Phone, Strict
+from hub.schemas.common import Coordinates, DayText, Id, Meta, Out, PageQuery, Phone, Strict
 
 Zone = Annotated[str, StringConstraints(pattern=r"^([0-9]{5}|[0-9]{1,4}\*)$")]
 HHMM = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -23,7 +24,7 @@ class DayHours(Strict):
     @model_validator(mode="after")
     def _start_before_end(self) -> DayHours:
         if self.start >= self.end:
-            raise ValueError("start must be before end")
+            raise PydanticCustomError("hours_order", "start must be before end")
         return self
 
 
@@ -137,4 +138,4 @@ class TechnicianList(Out):
 class ScheduleQuery(Strict):
     """GET /v2/technicians/:id/schedule?date=YYYY-MM-DD (default: today)."""
 
-    date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    date: DayText | None = None

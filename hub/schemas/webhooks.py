@@ -5,17 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
-from hub.schemas.common import Meta, Out, PageQuery, Strict
+from hub.schemas.common import Instant, Meta, Out, PageQuery, Strict
 from hub.services.events import SUBSCRIBABLE
 
 
 def _event_types(values: list[str]) -> list[str]:
     unknown = [v for v in values if v not in SUBSCRIBABLE]
     if unknown:
-        raise ValueError(
-            f"unknown event type(s) {', '.join(unknown)}; known: {', '.join(SUBSCRIBABLE)}"
+        raise PydanticCustomError(
+            "unknown_event_type",
+            "unknown event type(s) {unknown}; known: {known}",
+            {"unknown": ", ".join(unknown), "known": ", ".join(SUBSCRIBABLE)},
         )
     return list(dict.fromkeys(values))
 
@@ -59,8 +62,8 @@ class RotateSecret(Strict):
 class Recover(Strict):
     """POST /v2/webhooks/:id/recover: re-send every subscribed event since `since`."""
 
-    since: AwareDatetime
-    until: AwareDatetime | None = None
+    since: Instant
+    until: Instant | None = None
 
 
 DeliveryStatus = Literal["pending", "succeeded", "failed", "cancelled"]

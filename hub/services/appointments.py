@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hub import representations as rep
 from hub.auth.guard import Principal
 from hub.db import get_db, transaction
-from hub.errors import ApiError
+from hub.errors import ApiError, field_error
 from hub.ids import new_id
 from hub.models import Appointment, Customer, Payment, Service, Technician
 from hub.rawsql import RawQuery, iso_text, read_snapshot, timestamp_to_iso
@@ -60,15 +60,7 @@ def _place(a: Appointment, location: Location | None, customer: Customer) -> Non
         raise ApiError(
             422,
             "VALIDATION_ERROR",
-            {
-                "errors": [
-                    {
-                        "field": "location",
-                        "reason": "missing",
-                        "message": "location is required when the customer has no postal address",
-                    }
-                ]
-            },
+            {"errors": [field_error("location", "missing", key="customer_without_address")]},
         )
     if a.lat is None or a.lng is None:
         point = locate(a.postal_code, None, None)  # 422 UNKNOWN_POSTAL_CODE if unknown

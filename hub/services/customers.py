@@ -77,19 +77,32 @@ def get(session: Session, p: Principal, customer_id: str) -> dict[str, Any]:
     return rep.customer(get_owned(session, Customer, customer_id, p))
 
 
+LIKE_ESCAPE = "\\"
+
+
+def like_literal(text: str) -> str:
+    """`text` with LIKE's wildcards (`%`, `_`) and the escape character escaped."""
+    return (
+        text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
+
+
 def list_(session: Session, p: Principal, q: CustomerQuery) -> dict[str, Any]:
     """A page of customers, filtered by email, tag or free text."""
     stmt = scoped(select(Customer), Customer, p)
     if q.email:
         stmt = stmt.where(Customer.email == q.email.lower())
     if q.q:
-        like = f"%{q.q.lower()}%"
+        # `%`, `_` and the escape character itself are literal in a search, on every database.
+        like = f"%{like_literal(q.q.lower())}%"
         stmt = stmt.where(
             or_(
-                func.lower(Customer.first_name).like(like),
-                func.lower(Customer.last_name).like(like),
-                func.lower(Customer.email).like(like),
-                Customer.phone.like(like),
+                func.lower(Customer.first_name).like(like, escape=LIKE_ESCAPE),
+                func.lower(Customer.last_name).like(like, escape=LIKE_ESCAPE),
+                func.lower(Customer.email).like(like, escape=LIKE_ESCAPE),
+                Customer.phone.like(like, escape=LIKE_ESCAPE),
             )
         )
     stmt = stmt.order_by(Customer.created_at.desc(), Customer.id)

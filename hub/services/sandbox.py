@@ -1,8 +1,10 @@
 """The sandbox reset: every 24 h each account's sandbox goes back to the demo data set.
 
 Only the `sandbox` environment is ever touched: the deletion is `hub.services.demo.clear` with
-environment="sandbox" written out, and the tests check production rows survive. Webhook
-endpoints and credentials are configuration, not data: they are kept.
+environment="sandbox" written out, and the tests check production rows survive. Credentials,
+webhook endpoints, integration connections and their mappings are configuration, not data:
+they are kept. The demo objects come back with the same ids at every reset (`demo.demo_id`),
+so an integrator's sandbox fixtures keep working; what the integrator added is deleted.
 
 A reset is three steps because `demo.seed` owns its transaction: claim (mark the ledger row
 `resetting`, delete the sandbox data), seed, then mark `done`. Two workers cannot claim the
@@ -95,7 +97,7 @@ def reset(db: Database, account_id: str, now: datetime, *, force: bool = True) -
         return False
     session = db.session()
     try:
-        demo.seed(session, account_id, ENVIRONMENT)
+        demo.seed(session, account_id, ENVIRONMENT, now)
     finally:
         session.close()
     _finish(db, account_id, now)

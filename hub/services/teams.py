@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from hub import representations as rep
 from hub.auth.guard import Principal
 from hub.db import transaction
-from hub.errors import ApiError
+from hub.errors import ApiError, field_error
 from hub.ids import new_id
 from hub.models import Appointment, Team, Technician
 from hub.models.appointment import ACTIVE_STATUSES
@@ -167,7 +167,7 @@ def parse_day(text: str | None, tz: ZoneInfo) -> date:
         raise ApiError(
             422,
             "VALIDATION_ERROR",
-            {"errors": [{"field": "date", "reason": "date_parsing", "message": str(exc)}]},
+            {"errors": [field_error("date", "date_parsing")]},
         ) from exc
 
 

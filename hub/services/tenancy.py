@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from hub.auth.guard import Principal
-from hub.errors import ApiError, NotFound
+from hub.errors import ApiError, NotFound, field_error
 
 T = TypeVar("T")
 
@@ -52,11 +52,7 @@ def get_reference(session: Session, model: type[T], object_id: str, p: Principal
         raise ApiError(
             422,
             "INVALID_REFERENCE",
-            {
-                "errors": [
-                    {"field": field, "reason": "not_found", "message": f"{object_id} not found"}
-                ]
-            },
+            {"errors": [field_error(field, "not_found", id=object_id)]},
         ) from exc
 
 

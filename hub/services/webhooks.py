@@ -16,7 +16,7 @@ from hub import crypto
 from hub.auth.guard import Principal
 from hub.config import Settings
 from hub.db import transaction
-from hub.errors import ApiError, NotFound
+from hub.errors import ApiError, NotFound, field_error, preferred_language
 from hub.events import payload
 from hub.events.fanout import BROADCAST_TYPES, delivery_row
 from hub.events.signing import generate_secret
@@ -46,6 +46,15 @@ def allowlist(text: str) -> Allowlist:
     return parse_allowlist(text)
 
 
+def _url_error(exc: UnsafeURL) -> dict[str, Any]:
+    """The field error of a refused URL: the guard's own (English) detail in English, the
+    reason's message in French."""
+    entry = field_error("url", exc.reason_code, key=f"url.{exc.reason_code}")
+    if preferred_language() == "en":
+        entry["message"] = exc.message
+    return entry
+
+
 def check_url(url: str, settings: Settings) -> None:
     """422 WEBHOOK_URL_NOT_ALLOWED unless the URL passes the SSRF guard, DNS included.
 
@@ -58,7 +67,7 @@ def check_url(url: str, settings: Settings) -> None:
         raise ApiError(
             422,
             "WEBHOOK_URL_NOT_ALLOWED",
-            {"errors": [{"field": "url", "reason": exc.reason_code, "message": exc.message}]},
+            {"errors": [_url_error(exc)]},
         ) from exc
     except (socket.gaierror, UnicodeError):
         pass
@@ -329,15 +338,7 @@ def recover(session: Session, p: Principal, webhook_id: str, body: Recover) -> d
         raise ApiError(
             422,
             "VALIDATION_ERROR",
-            {
-                "errors": [
-                    {
-                        "field": "since",
-                        "reason": "range",
-                        "message": "since must be in the past and before until",
-                    }
-                ]
-            },
+            {"errors": [field_error("since", "range")]},
         )
     with transaction(session):
         ep = _get(session, p, webhook_id, for_update=True)

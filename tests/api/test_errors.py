@@ -163,7 +163,8 @@ def test_validation_lists_each_bad_field(api: Api, body: dict, fields: set[str])
 @pytest.mark.parametrize(
     "body,field",
     [
-        pytest.param({"scheduled_at": "2025-01-20T09:00:00"}, "scheduled_at", id="naive-datetime"),
+        pytest.param({"scheduled_at": "9999-12-31T23:00:00Z"}, "scheduled_at", id="year-9999"),
+        pytest.param({"scheduled_at": "0001-01-01T00:00:00"}, "scheduled_at", id="year-0001"),
         pytest.param({"scheduled_at": "2025-13-20T09:00:00Z"}, "scheduled_at", id="bad-month"),
         pytest.param({"duration": -5}, "duration", id="negative-duration"),
         pytest.param(

@@ -23,5 +23,5 @@ def test_nul_is_422(api: Api, method: str, path: str, body: dict | None, field: 
     assert resp.json["error"]["details"]["errors"][0] == {
         "field": field,
         "reason": "nul_character",
-        "message": "NUL characters are refused",
+        "message": "Les caractères NUL sont refusés",  # French by default
     }

@@ -70,8 +70,7 @@ class Scenario:
         self.fake, self.clock, self.ctx = fake, clock, ctx
         self.rng = random.Random(SEED)
         self.db = get_db(app)
-        self.days = [next_weekday(7 + 7 * w + d) for w in range(2) for d in range(4)]
-        self.days = sorted({d for d in self.days})
+        self.days = [next_weekday(i) for i in range(8)]  # two weeks of Monday to Thursday
         self.model = Model(
             {
                 tenant.ids["technician_id"]: JEAN_EMAIL,

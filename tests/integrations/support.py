@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from hub.db import get_db, transaction
 from hub.events.fanout import claim_events, fan_out
 from hub.timeutil import utcnow
+from tests.dates import anchor_monday
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.support import Api
 
@@ -94,11 +95,10 @@ def dispatch(app: Flask) -> int:
         total += len(batch)
 
 
-def next_weekday(days: int = 7) -> datetime:
-    """A Monday-to-Thursday date at least `days` ahead (Paris), at midnight local time."""
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    while day.weekday() >= 4:
-        day += timedelta(days=1)
+def next_weekday(index: int = 0) -> datetime:
+    """The `index`-th Monday-to-Thursday day from the pinned anchor (tests/dates.py), at local
+    midnight in Paris: the same weekday whatever day the suite runs."""
+    day = anchor_monday() + timedelta(weeks=index // 4, days=index % 4)
     return datetime(day.year, day.month, day.day, tzinfo=PARIS)
 
 

@@ -23,6 +23,8 @@ from typing import Any
 import ivalid
 import requests
 
+from tests.dates import anchor_monday
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = REPO_ROOT.parent / "shared" / "spec" / "ivalid-api-v2.md"
 SDK_README = REPO_ROOT / "sdks" / "python" / "README.md"
@@ -280,14 +282,13 @@ class StubServer:
 
 
 def future_slot(weeks: int, weekday: int, hour: int, minute: int = 0) -> datetime:
-    """A UTC datetime on `weekday` (0 = Monday) `weeks` weeks from now, at hour:minute UTC.
+    """A UTC datetime on `weekday` (0 = Monday) of week `weeks` after the pinned anchor.
 
     Each live test books on its own day, far from the demo's appointment (tomorrow), so tests
     sharing one server never collide. Hours 07-14 UTC are within the demo technicians' working
     hours (08:00-17:00 Paris time) in both winter and summer.
     """
-    today = datetime.now(UTC).date()
-    day = today + timedelta(weeks=weeks, days=(weekday - today.weekday()) % 7)
+    day = anchor_monday(weeks + 1) + timedelta(days=weekday)  # tests/dates.py: pinned weeks
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 

@@ -235,7 +235,7 @@ def test_webhook_management(client: ivalid.Client, receiver: StubServer) -> None
         queued.id
     ]
 
-    recovery = client.webhooks.recover(hook.id, since=future_slot(-1, MONDAY, 0))
+    recovery = client.webhooks.recover(hook.id, since=future_slot(-2, MONDAY, 0))
     assert recovery.webhook_id == hook.id and isinstance(recovery.queued, int)
 
     assert client.webhooks.delete(hook.id) is None

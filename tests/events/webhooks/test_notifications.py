@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import select
@@ -18,19 +17,15 @@ from hub.models import Account, Appointment, Event, Notification
 from hub.services import reminders
 from hub.services.dispatch import Dispatcher
 from hub.services.notifications import NotificationSender, e164
+from tests.dates import paris, workday
 from tests.events.webhooks.conftest import RecordingSms, SmtpServer, create_hook
 from tests.events.webhooks.receiver import Receiver
 from tests.support import Api, Tenant
 
-PARIS = ZoneInfo("Europe/Paris")
 
-
-def _slot(days: int, hour: int = 14) -> datetime:
-    """A weekday `days` ahead (or the next one), at `hour` in Paris, as UTC."""
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(hour, 0), PARIS).astimezone(UTC)
+def _slot(n: int, hour: int = 14) -> datetime:
+    """Working day `n` from the pinned anchor (tests/dates.py), at `hour` in Paris, as UTC."""
+    return paris(workday(n), hour)
 
 
 def _book(api: Api, tenant: Tenant, when: datetime, **flags: bool) -> dict[str, object]:
@@ -197,6 +192,7 @@ def test_two_workers_claim_a_reminder_once(
     for day in (3, 4, 5):
         _book(api, tenant, _slot(day), reminder_email=True)
     _set_hours(app, tenant, 24 * 7)
+    clock.set(paris(workday(1), 0))  # all three are within the week ahead
     db = get_db(app)
     counts: list[int] = []
     barrier = threading.Barrier(4)
@@ -227,6 +223,7 @@ def test_a_reschedule_earns_a_new_reminder_and_a_cancel_drops_a_pending_one(
     _clear_demo_reminders(app, tenant)
     apt = _book(api, tenant, _slot(2), reminder_email=True)
     _set_hours(app, tenant, 24 * 7)
+    clock.set(paris(workday(1), 0))  # both slots (working days 2 and 3) are due a reminder
     db = get_db(app)
     assert reminders.queue_due(db, clock.now()) == 1
     api.post(

@@ -13,7 +13,15 @@ from sqlalchemy import func, select
 from hub.cli import main
 from hub.clock import ManualClock
 from hub.db import get_db
-from hub.models import Appointment, Customer, Event, SandboxReset, WebhookEndpoint
+from hub.models import (
+    Appointment,
+    Customer,
+    Event,
+    IntegrationConnection,
+    IntegrationStream,
+    SandboxReset,
+    WebhookEndpoint,
+)
 from hub.services import sandbox
 from tests.events.webhooks.conftest import create_customer, create_hook
 from tests.events.webhooks.receiver import Receiver
@@ -101,9 +109,10 @@ def test_the_worker_job_resets_each_sandbox_every_24_hours(
 
 def test_a_reset_cut_short_is_taken_over(app: Flask, tenant: Tenant, clock: ManualClock) -> None:
     db = get_db(app)
+    create_customer(Api(app.test_client(), tenant.api_key), "Extra")
     clock.advance(hours=25)
     assert sandbox._claim(db, tenant.account_id, clock.now(), force=False)  # then the worker dies
-    assert _counts(app, tenant.account_id, "sandbox")["Customer"] == 0
+    assert _counts(app, tenant.account_id, "sandbox")["Customer"] == 1  # the extra is gone
     assert sandbox.reset_due(db, clock.now()) == 0  # someone is on it
     clock.advance(minutes=11)
     assert sandbox.reset_due(db, clock.now()) == 1
@@ -127,3 +136,58 @@ def test_cli_sandbox_reset(
     assert _counts(app, tenant.account_id, "sandbox")["Customer"] == 1
     result = runner.invoke(main, ["sandbox", "reset", "--account", "acct_nope"], env=env)
     assert result.exit_code == 2 and "unknown account" in result.output
+
+
+def _demo_ids(api: Api) -> dict[str, list[str]]:
+    return {
+        path: sorted(o["id"] for o in api.get(f"/v2/{path}", per_page=100).json["data"])
+        for path in ("customers", "technicians", "services", "teams", "appointments")
+    }
+
+
+def test_a_reset_restores_the_same_ids_and_keeps_the_integrators_configuration(
+    app: Flask, api: Api, tenant: Tenant, receiver: Receiver
+) -> None:
+    """The demo objects come back with their ids and values; what the integrator added is
+    gone; credentials, webhook endpoints, integration connections (mapping included) and the
+    technicians' linked calendars stay."""
+    seeded = _demo_ids(api)
+    hook = create_hook(api, receiver.url())
+    customer_id, apt_id = tenant.ids["customer_id"], seeded["appointments"][0]
+    assert api.put(f"/v2/customers/{customer_id}", {"first_name": "Changée"}).status_code == 200
+    assert api.post(f"/v2/appointments/{apt_id}/cancel").status_code == 200
+    create_customer(api, "Extra")
+    with get_db(app).session() as s, s.begin():
+        connection = IntegrationConnection(
+            id="conn_sandboxkept",
+            account_id=tenant.account_id,
+            environment="sandbox",
+            connector="google_calendar",
+            status="connected",
+            mapping_override={"fields": {"title": "{service.name}"}},
+        )
+        s.add(connection)
+        s.flush()
+        s.add(
+            IntegrationStream(
+                id="ical_sandboxkept",
+                account_id=tenant.account_id,
+                environment="sandbox",
+                connection_id=connection.id,
+                stream="events",
+                technician_id=tenant.ids["technician_id"],
+                remote_id="jean.martin@company.com",
+            )
+        )
+    assert sandbox.reset(get_db(app), tenant.account_id, ManualClock().now())
+    assert _demo_ids(api) == seeded  # same ids, nothing more
+    marie = api.get(f"/v2/customers/{customer_id}").json
+    assert marie["first_name"] == "Marie" and marie["name"] == "Marie Dupont"
+    assert api.get(f"/v2/appointments/{apt_id}").json["status"] == "confirmed"
+    assert api.get(f"/v2/webhooks/{hook['id']}").status_code == 200
+    assert api.get("/v2/me").status_code == 200  # the credential still works
+    with get_db(app).session() as s:
+        kept = s.get(IntegrationConnection, "conn_sandboxkept")
+        assert kept is not None and kept.mapping_override == {"fields": {"title": "{service.name}"}}
+        calendar = s.get(IntegrationStream, "ical_sandboxkept")
+        assert calendar is not None and calendar.technician_id == tenant.ids["technician_id"]
