@@ -80,8 +80,8 @@ def db_upgrade(revision: str, as_json: bool) -> None:
     """Apply migrations up to REVISION."""
     from hub.migrate import upgrade
 
-    url = Settings.from_env().database_url
-    upgrade(url, revision)
+    settings = Settings.from_env()
+    upgrade(settings.database_url, revision, settings)
     _out(as_json, {"status": "ok", "revision": revision}, f"database upgraded to {revision}")
 
 
