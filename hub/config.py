@@ -28,6 +28,9 @@ class Settings:
     # Attempts at /oauth/token: per client id, and per caller address (all clients together).
     token_rate_limit_client: str = "30/minute"
     token_rate_limit_address: str = "60/minute"
+    # Reverse proxies in front of the hub that append X-Forwarded-For (0: the header is
+    # ignored, so a caller cannot pick the address its attempts are counted under).
+    proxy_hops: int = 0
     max_body_bytes: int = 1024 * 1024
     access_token_ttl: int = 3600
     # How long a process may trust a credential look-up; revocations elsewhere show within it.

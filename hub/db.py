@@ -91,7 +91,19 @@ def create_private_sqlite_file(url: str) -> None:
         return
     path = Path(database)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    create_exclusive(path)
+
+
+def create_exclusive(path: str | Path) -> None:
+    """Create an empty owner-only file at `path` unless something is there already.
+
+    Never opens an existing file: closing any descriptor of a file drops every POSIX lock the
+    process holds on it, including those of open SQLite connections, which corrupts it.
+    """
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:

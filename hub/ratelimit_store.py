@@ -21,6 +21,8 @@ from typing import Any
 
 from limits.storage import Storage
 
+from hub.db import create_exclusive
+
 SCHEME = "ivalid-sqlite"
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS counters ("
@@ -37,6 +39,8 @@ _INCR = (
 )
 # Expired rows are removed now and then, not on every hit.
 _SWEEP_EVERY = 5000
+# How long the answer of a hit may stand in for the read that follows it in the same thread.
+_FRESH_SECONDS = 1.0
 
 
 def storage_uri(data_dir: Path) -> str:
@@ -54,8 +58,15 @@ class SQLiteCounterStorage(Storage):
         self.path = uri.removeprefix(f"{SCHEME}://")
         self._local = threading.local()
         self._hits = 0
-        # Create the file and its table once, owner-only like the rest of the data directory.
-        self._connection().execute(_SCHEMA)
+        # The table, through a connection closed at once: a process that forks after this
+        # (gunicorn's master) hands its workers no SQLite connection.
+        create_exclusive(self.path)
+        setup = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        try:
+            setup.execute("PRAGMA journal_mode=WAL")
+            setup.execute(_SCHEMA)
+        finally:
+            setup.close()
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
@@ -65,8 +76,7 @@ class SQLiteCounterStorage(Storage):
         """This thread's connection; a forked process opens its own (SQLite forbids sharing)."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None or getattr(self._local, "pid", None) != os.getpid():
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            os.close(fd)
+            create_exclusive(self.path)  # owner-only, like the rest of the data directory
             conn = sqlite3.connect(
                 self.path, timeout=10, isolation_level=None, check_same_thread=False
             )
@@ -81,14 +91,31 @@ class SQLiteCounterStorage(Storage):
         """Add `amount` to `key`'s counter (a new window of `expiry` s if it had none)."""
         now = time.time()
         conn = self._connection()
-        value, _ = conn.execute(_INCR, (key, amount, now, float(expiry))).fetchone()
+        value, expires_at = conn.execute(_INCR, (key, amount, now, float(expiry))).fetchone()
+        # The limiter reads the counter and its expiry right after each hit (for the
+        # X-RateLimit-* headers): the statement already returned both, so those two reads are
+        # answered from here, once each, instead of by two more queries.
+        self._local.last = [key, int(value), float(expires_at), now, True, True]
         self._hits += 1
         if self._hits % _SWEEP_EVERY == 0:
             conn.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
         return int(value)
 
+    def _just_hit(self, key: str, field: int) -> Any:
+        """The value the last hit of this thread returned for `key`, once; else None."""
+        last = getattr(self._local, "last", None)
+        if last is None or last[0] != key or not last[field + 3]:
+            return None
+        if time.time() - last[3] > _FRESH_SECONDS:
+            return None
+        last[field + 3] = False
+        return last[field]
+
     def get(self, key: str) -> int:
         """The counter of `key` in its current window (0 if none)."""
+        fresh = self._just_hit(key, 1)
+        if fresh is not None:
+            return int(fresh)
         row = (
             self._connection()
             .execute(
@@ -100,6 +127,9 @@ class SQLiteCounterStorage(Storage):
 
     def get_expiry(self, key: str) -> float:
         """When `key`'s window ends (now if it has none)."""
+        fresh = self._just_hit(key, 2)
+        if fresh is not None:
+            return float(fresh)
         now = time.time()
         row = (
             self._connection()

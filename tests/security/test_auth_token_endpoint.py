@@ -110,3 +110,38 @@ def test_unknown_client_revoked_client_and_wrong_secret_answer_alike(
         "/oauth/revoke", data={"token": "x", "client_id": "cli_nope", "client_secret": "cs_x"}
     )
     assert revoke.status_code == 401 and revoke.get_data() == answers[0].get_data()
+
+
+@pytest.mark.parametrize("hops", [0, 1], ids=["direct", "behind-one-proxy"])
+def test_the_address_is_the_one_a_trusted_proxy_saw(
+    base_config: dict[str, Any], tenant: Tenant, hops: int
+) -> None:
+    """Direct: X-Forwarded-For is the caller's own claim and changes nothing. Behind a
+    declared proxy: each client behind it has its own budget, not one for all."""
+    from hub import create_app
+    from hub.db import get_db
+
+    app = create_app(
+        {
+            **base_config,
+            "redis_url": "",
+            "token_rate_limit_client": "1000/minute",
+            "token_rate_limit_address": "3/minute",
+            "proxy_hops": hops,
+        }
+    )
+    client = app.test_client()
+    proxy = f"10.7.{hops}.1"
+    try:
+        codes = [
+            client.post(
+                "/oauth/token",
+                json={"grant_type": "client_credentials", "client_id": f"cli_{i}"},
+                headers={"X-Forwarded-For": f"192.0.2.{i}"},
+                environ_base={"REMOTE_ADDR": proxy},
+            ).status_code
+            for i in range(6)
+        ]
+    finally:
+        get_db(app).engine.dispose()
+    assert codes == ([401] * 3 + [429] * 3 if hops == 0 else [401] * 6)
