@@ -6,7 +6,7 @@ import contextvars
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,10 +100,8 @@ def create_exclusive(path: str | Path) -> None:
     Never opens an existing file: closing any descriptor of a file drops every POSIX lock the
     process holds on it, including those of open SQLite connections, which corrupts it.
     """
-    try:
+    with suppress(FileExistsError):
         os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
