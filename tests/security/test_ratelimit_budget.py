@@ -59,7 +59,7 @@ def test_one_budget_across_every_route(
     assert codes == [200] * 8 + [429] * 8, codes
     assert [int(r.headers["X-RateLimit-Remaining"]) for r in seen[:8]] == list(range(7, -1, -1))
     assert seen[8].json["error"]["code"] == "RATE_LIMIT_EXCEEDED"
-    assert 1 <= int(seen[8].headers["Retry-After"]) <= 60
+    assert 1 <= int(seen[8].headers["Retry-After"]) <= 61  # Redis: half a second of margin
 
 
 def _env(base_config: dict[str, Any], data_dir: Path, limit: str) -> dict[str, str]:
