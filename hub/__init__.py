@@ -33,6 +33,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         IVALID=settings,
     )
     app.url_map.strict_slashes = False
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only the hops the operator declared are trusted: the client address (the token
+        # throttle's key) is the one the nearest trusted proxy saw.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)  # type: ignore[method-assign]
     db.init_app(app, settings)
     init_request_context(app)
     init_body_limit(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -84,8 +85,8 @@ def db_upgrade(revision: str, as_json: bool) -> None:
     """Apply migrations up to REVISION."""
     from hub.migrate import upgrade
 
-    url = Settings.from_env().database_url
-    upgrade(url, revision)
+    settings = Settings.from_env()
+    upgrade(settings.database_url, revision, settings)
     _out(as_json, {"status": "ok", "revision": revision}, f"database upgraded to {revision}")
 
 
@@ -279,7 +280,7 @@ if __name__ == "__main__":  # pragma: no cover
 @keys.command("rotate-encryption")
 @click.option("--json", "as_json", is_flag=True)
 def keys_rotate_encryption(as_json: bool) -> None:
-    """Re-encrypt every stored third-party token with the newest IVALID_ENCRYPTION_KEYS key."""
+    """Re-encrypt every stored secret with the newest IVALID_ENCRYPTION_KEYS key."""
     from hub.db import Database
     from hub.integrations.keys import rotate_encryption
 
@@ -289,11 +290,7 @@ def keys_rotate_encryption(as_json: bool) -> None:
         result = rotate_encryption(database, settings)
     finally:
         database.engine.dispose()
-    counts = {
-        "connections": result.connections,
-        "calendars": result.calendars,
-        "states": result.states,
-    }
+    counts = dataclasses.asdict(result)
     _out(
         as_json,
         {"status": "ok", **counts},

@@ -25,11 +25,20 @@ class Settings:
     encryption_keys: str = ""
     public_url: str = "http://127.0.0.1:8000"
     rate_limit: str = "1000/minute"
+    # Attempts at /oauth/token: per client id, and per caller address (all clients together).
+    token_rate_limit_client: str = "30/minute"
+    token_rate_limit_address: str = "60/minute"
+    # Reverse proxies in front of the hub that append X-Forwarded-For (0: the header is
+    # ignored, so a caller cannot pick the address its attempts are counted under).
+    proxy_hops: int = 0
     max_body_bytes: int = 1024 * 1024
     access_token_ttl: int = 3600
     # How long a process may trust a credential look-up; revocations elsewhere show within it.
     credential_cache_seconds: int = 5
     refresh_token_ttl: int = 30 * 24 * 3600
+    # A rotated refresh token presented again within this many seconds answers the same
+    # successor (two workers refreshing at once); later, it revokes its whole family.
+    refresh_grace_seconds: int = 10
     idempotency_ttl: int = 24 * 3600
     webhook_allowlist: str = ""
     smtp_url: str = ""
@@ -61,7 +70,8 @@ class Settings:
         if "data_dir" in values:
             values["data_dir"] = Path(values["data_dir"]).resolve()
         settings = cls(**values)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # Owner only: the directory holds the SQLite file, the secret key, the encryption key.
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not settings.database_url:
             object.__setattr__(
                 settings, "database_url", f"sqlite:///{settings.data_dir / 'ivalid.db'}"

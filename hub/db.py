@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextvars
+import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g
@@ -74,9 +76,38 @@ class UTCDateTime(TypeDecorator[datetime]):
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
 
 
+def create_private_sqlite_file(url: str) -> None:
+    """Create the SQLite file of `url` readable by its owner only (0600), if it does not exist.
+
+    SQLite would create it with the umask's permissions (often world-readable), and gives its
+    `-wal` and `-shm` companions the main file's permissions.
+    """
+    if not url.startswith("sqlite"):
+        return
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    create_exclusive(path)
+
+
+def create_exclusive(path: str | Path) -> None:
+    """Create an empty owner-only file at `path` unless something is there already.
+
+    Never opens an existing file: closing any descriptor of a file drops every POSIX lock the
+    process holds on it, including those of open SQLite connections, which corrupts it.
+    """
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and explicit BEGIN."""
     if url.startswith("sqlite"):
+        create_private_sqlite_file(url)
         engine = create_engine(
             url,
             echo=echo,

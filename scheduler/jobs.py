@@ -42,8 +42,10 @@ def sandbox_reset() -> None:
 
 
 def cleanup() -> None:
-    """Delete events, delivery logs and notifications older than 30 days."""
+    """Delete old events, logs, notifications; expired idempotency keys and OAuth tokens."""
     ctx = current()
-    removed = retention.purge(ctx.db, ctx.clock.now())
+    now = ctx.clock.now()
+    removed = retention.purge(ctx.db, now)
+    removed.update(retention.purge_credentials(ctx.db, ctx.settings, now))
     if any(removed.values()):
         log.info("clean-up: %s", removed)

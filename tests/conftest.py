@@ -17,6 +17,12 @@ from tests.support import Api, Tenant, make_tenant, truncate_all
 
 PG_URL = os.environ.get("IVALID_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("IVALID_TEST_REDIS_URL", "")
+# Every test calls /oauth/token from 127.0.0.1, and the counters of one data directory are
+# shared by every process: the token throttle would refuse the suite itself. Tests of the
+# throttle set their own limits; servers started by tests inherit these.
+UNTHROTTLED = "100000/minute"
+os.environ.setdefault("IVALID_TOKEN_RATE_LIMIT_CLIENT", UNTHROTTLED)
+os.environ.setdefault("IVALID_TOKEN_RATE_LIMIT_ADDRESS", UNTHROTTLED)
 
 
 def reset_postgres(url: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from flask import current_app, g, request
 from joserfc import jwt
@@ -108,7 +110,7 @@ def _from_access_token(token: str) -> Principal:
         raise _unauthenticated("INVALID_TOKEN", "invalid or expired token") from exc
     claims = decoded.claims
     if _cache().get(f"jti:{claims['jti']}") is None:
-        _check_not_revoked(str(claims["jti"]))
+        _check_stored_row(claims)
     return Principal(
         str(claims["acct"]),
         str(claims["env"]),
@@ -117,16 +119,41 @@ def _from_access_token(token: str) -> Principal:
     )
 
 
-def _check_not_revoked(jti: str) -> None:
-    """401 unless the token's row exists and neither it nor its client is revoked."""
+def _check_stored_row(claims: dict[str, Any]) -> None:
+    """401 unless the token's row exists, matches every claim that grants access, and is live.
+
+    A signature alone is not enough: the row says which client, account and environment the
+    token was issued to and when it expires, so a token whose claims disagree with it (a
+    leaked signing key, a bug in issuance) is refused.
+    """
+    jti = str(claims["jti"])
     with get_db().engine.connect() as conn:
         row = conn.execute(
-            select(OAuthToken.revoked, OAuthClient.revoked)
+            select(
+                OAuthToken.revoked,
+                OAuthToken.client_id,
+                OAuthToken.access_expires_at,
+                OAuthClient.revoked.label("client_revoked"),
+                OAuthClient.account_id,
+                OAuthClient.environment,
+            )
             .join(OAuthClient, OAuthClient.id == OAuthToken.client_id)
             .where(OAuthToken.access_jti == jti)
         ).first()
-    if row is None or row[0] or row[1]:
+    if row is None or row.revoked or row.client_revoked:
         raise _unauthenticated("INVALID_TOKEN", "revoked token")
+    expires = row.access_expires_at
+    if expires.tzinfo is None:  # SQLite hands back naive UTC through Core
+        expires = expires.replace(tzinfo=UTC)
+    if (
+        row.client_id != claims.get("client_id")
+        or row.client_id != claims.get("sub")
+        or row.account_id != claims.get("acct")
+        or row.environment != claims.get("env")
+        or int(expires.timestamp()) != claims.get("exp")
+        or expires <= datetime.now(UTC)
+    ):
+        raise _unauthenticated("INVALID_TOKEN", "token does not match its issuance")
     _cache().put(f"jti:{jti}", Principal("", "", frozenset(), ""))
 
 

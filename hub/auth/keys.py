@@ -1,4 +1,4 @@
-"""RS256 signing keys: generated on first start, kept in the database, published as JWKS."""
+"""RS256 signing keys: generated on first start, kept encrypted in the database, as JWKS."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from joserfc.jwk import RSAKey
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from hub import crypto
+from hub.config import Settings
 from hub.db import Database, transaction
 from hub.models import SigningKey
 from hub.timeutil import utcnow
@@ -17,8 +19,9 @@ from hub.timeutil import utcnow
 class KeyStore:
     """Loads the active signing key once per process and caches public keys by `kid`."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, settings: Settings) -> None:
         self._db = database
+        self._settings = settings
         self._lock = threading.Lock()
         self._signing: RSAKey | None = None
         self._public: dict[str, RSAKey] = {}
@@ -65,7 +68,9 @@ class KeyStore:
                         session.add(
                             SigningKey(
                                 kid=key.kid,
-                                private_pem=key.as_pem(private=True).decode(),
+                                private_pem=crypto.encrypt(
+                                    self._settings, key.as_pem(private=True).decode()
+                                ),
                                 public_jwk=public,
                                 created_at=utcnow(),
                                 active=True,
@@ -74,4 +79,5 @@ class KeyStore:
                 except IntegrityError:  # pragma: no cover - two processes raced; reload theirs
                     return self._load_or_create()
                 return key
-            return RSAKey.import_key(row.private_pem, {"kid": row.kid})
+            pem = crypto.decrypt(self._settings, row.private_pem)
+            return RSAKey.import_key(pem, {"kid": row.kid})

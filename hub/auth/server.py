@@ -11,15 +11,16 @@ from typing import Any
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, grants
-from authlib.oauth2.rfc6749.errors import InvalidScopeError
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidScopeError
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from flask import Flask, current_app
 from flask import request as flask_request
 from joserfc import jwt
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.datastructures import MultiDict
 
+from hub import crypto
 from hub.auth.cache import TTLCache
 from hub.auth.keys import KeyStore
 from hub.auth.scopes import ALL_SCOPES, format_scopes, parse_scopes
@@ -73,10 +74,11 @@ class Client(ClientMixin):
 
 
 class StoredToken(TokenMixin):
-    """Authlib's view of an OAuthToken row."""
+    """Authlib's view of an OAuthToken row (`by_refresh`: found by its refresh token)."""
 
-    def __init__(self, row: OAuthToken) -> None:
+    def __init__(self, row: OAuthToken, *, by_refresh: bool = False) -> None:
         self.row = row
+        self.by_refresh = by_refresh
 
     def check_client(self, client: Client) -> bool:
         return self.row.client_id == client.get_client_id()
@@ -155,7 +157,7 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
-    """refresh_token with rotation: the used refresh token (and its access token) is revoked."""
+    """refresh_token with atomic rotation, a short grace for racing callers, reuse detection."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
@@ -177,19 +179,69 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def authenticate_user(self, refresh_token: StoredToken) -> ServiceIdentity:
         return ServiceIdentity(refresh_token.row.client_id)
 
-    def revoke_old_credential(self, refresh_token: StoredToken) -> None:
+    def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        """Rotate the presented refresh token: exactly one caller wins the conditional update."""
+        stored: StoredToken = self.request.refresh_token
+        if stored.row.rotated_at is not None:
+            return self._replay_or_revoke(stored.row.id)
+        user = self.authenticate_user(stored)
+        token = self.issue_token(user, stored)
+        settings = current_app.config["IVALID"]
         session = get_session()
+        now = utcnow()
         with transaction(session):
-            row = session.get(OAuthToken, refresh_token.row.id, with_for_update=True)
-            if row is not None:
-                row.revoked = True
-        current_app.extensions["ivalid_credential_cache"].discard(
-            f"jti:{refresh_token.row.access_jti}"
+            claimed = session.execute(
+                update(OAuthToken)
+                .where(
+                    OAuthToken.id == stored.row.id,
+                    OAuthToken.rotated_at.is_(None),
+                    OAuthToken.revoked.is_(False),
+                )
+                .values(rotated_at=now, successor=crypto.encrypt(settings, json.dumps(token)))
+                .execution_options(synchronize_session=False)
+            ).rowcount  # type: ignore[attr-defined]
+            if claimed == 1:
+                session.add(_token_row(token, stored.row.client_id, stored.row.family_id))
+        if claimed != 1:  # another worker rotated it first: answer what it answered
+            return self._replay_or_revoke(stored.row.id)
+        return 200, token, self.TOKEN_RESPONSE_HEADER
+
+    def _replay_or_revoke(self, row_id: int) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        """The successor within the grace; after it, a reuse: the whole family is revoked."""
+        settings = current_app.config["IVALID"]
+        session = get_session()
+        session.expire_all()
+        row = session.get(OAuthToken, row_id, populate_existing=True)
+        if row is None or row.revoked or row.rotated_at is None:
+            raise InvalidGrantError()
+        grace = timedelta(seconds=settings.refresh_grace_seconds)
+        if row.successor is not None and utcnow() <= row.rotated_at + grace:
+            successor: dict[str, Any] = json.loads(crypto.decrypt(settings, row.successor))
+            return 200, successor, self.TOKEN_RESPONSE_HEADER
+        revoke_family(row.family_id)
+        raise InvalidGrantError(description="refresh token already used: its family is revoked")
+
+
+def revoke_family(family_id: str) -> None:
+    """Revoke every token pair descending from one grant (and forget them in this process)."""
+    session = get_session()
+    with transaction(session):
+        jtis = session.scalars(
+            select(OAuthToken.access_jti).where(OAuthToken.family_id == family_id)
+        ).all()
+        session.execute(
+            update(OAuthToken)
+            .where(OAuthToken.family_id == family_id)
+            .values(revoked=True, successor=None)
+            .execution_options(synchronize_session=False)
         )
+    cache = current_app.extensions["ivalid_credential_cache"]
+    for jti in jtis:
+        cache.discard(f"jti:{jti}")
 
 
 class HubRevocationEndpoint(RevocationEndpoint):
-    """RFC 7009: revokes a refresh token or an access token (by its jti) of the calling client."""
+    """RFC 7009: revokes a refresh token (its whole family) or an access token (by its jti)."""
 
     CLIENT_AUTH_METHODS = AUTH_METHODS
 
@@ -198,15 +250,25 @@ class HubRevocationEndpoint(RevocationEndpoint):
         row = session.scalars(
             select(OAuthToken).where(OAuthToken.refresh_hash == hash_secret(token_string))
         ).first()
-        if row is None:
-            jti = _unverified_claims(token_string).get("jti")
-            if isinstance(jti, str):
-                row = session.scalars(
-                    select(OAuthToken).where(OAuthToken.access_jti == jti)
-                ).first()
+        if row is not None:
+            return StoredToken(row, by_refresh=True)
+        jti = _unverified_claims(token_string).get("jti")
+        if isinstance(jti, str):
+            row = session.scalars(select(OAuthToken).where(OAuthToken.access_jti == jti)).first()
         return StoredToken(row) if row is not None else None
 
+    def authenticate_token(self, request: Any, client: Client) -> StoredToken | None:
+        """Another client's token is treated as unknown: 200, and nothing changes (RFC 7009 2.2)."""
+        self.check_params(request, client)
+        token = self.query_token(request.form["token"], request.form.get("token_type_hint"))
+        if token is None or not token.check_client(client):
+            return None
+        return token
+
     def revoke_token(self, token: StoredToken, request: Any) -> None:
+        if token.by_refresh:
+            revoke_family(token.row.family_id)
+            return
         session = get_session()
         with transaction(session):
             row = session.get(OAuthToken, token.row.id)
@@ -258,28 +320,31 @@ class AccessTokenGenerator(BearerTokenGenerator):
         return jwt.encode(header, claims, key)
 
 
-def _save_token(token: dict[str, Any], request: Any) -> None:
-    """Record the jti and the refresh token's hash; the token itself is never stored."""
+def _token_row(token: dict[str, Any], client_id: str, family_id: str | None) -> OAuthToken:
+    """The row of an issued pair: the jti and the refresh token's hash, never the tokens."""
     claims = _unverified_claims(token["access_token"])
     issued = datetime.fromtimestamp(claims["iat"], UTC)
     settings = current_app.config["IVALID"]
+    has_refresh = "refresh_token" in token
+    return OAuthToken(
+        client_id=client_id,
+        access_jti=claims["jti"],
+        refresh_hash=hash_secret(token["refresh_token"]) if has_refresh else None,
+        scope=token.get("scope", ""),
+        issued_at=issued,
+        access_expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        refresh_expires_at=issued + timedelta(seconds=settings.refresh_token_ttl)
+        if has_refresh
+        else None,
+        family_id=family_id or claims["jti"],
+    )
+
+
+def _save_token(token: dict[str, Any], request: Any) -> None:
+    """Record a client_credentials grant: the first pair of a new family."""
     session = get_session()
     with transaction(session):
-        session.add(
-            OAuthToken(
-                client_id=request.client.get_client_id(),
-                access_jti=claims["jti"],
-                refresh_hash=hash_secret(token["refresh_token"])
-                if "refresh_token" in token
-                else None,
-                scope=token.get("scope", ""),
-                issued_at=issued,
-                access_expires_at=datetime.fromtimestamp(claims["exp"], UTC),
-                refresh_expires_at=issued + timedelta(seconds=settings.refresh_token_ttl)
-                if "refresh_token" in token
-                else None,
-            )
-        )
+        session.add(_token_row(token, request.client.get_client_id(), None))
 
 
 def _query_client(client_id: str) -> Client | None:
@@ -292,7 +357,7 @@ def _query_client(client_id: str) -> Client | None:
 def init_oauth(app: Flask) -> None:
     """Create the key store and the authorization server of `app`."""
     settings = app.config["IVALID"]
-    keystore = KeyStore(get_db(app))
+    keystore = KeyStore(get_db(app), settings)
     app.extensions["ivalid_credential_cache"] = TTLCache[Any](settings.credential_cache_seconds)
     app.extensions["ivalid_keys"] = keystore
     server = HubAuthorizationServer(app, query_client=_query_client, save_token=_save_token)

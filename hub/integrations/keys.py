@@ -1,4 +1,7 @@
-"""Re-encrypt every stored integration secret with the newest key (key rotation).
+"""Re-encrypt every stored secret with the newest key (key rotation).
+
+Integration tokens, webhook signing secrets, the RSA signing keys, stored idempotent answers
+and the successors kept for racing refreshes: everything `hub.crypto` encrypted.
 
 Put the new key first in IVALID_ENCRYPTION_KEYS (keep the old ones after it), run this on
 one machine (`rotate_encryption`), then drop the old keys from the variable.
@@ -13,7 +16,15 @@ from sqlalchemy import select
 from hub import crypto
 from hub.config import Settings
 from hub.db import Database, transaction
-from hub.models import IntegrationConnection, IntegrationOAuthState, IntegrationStream
+from hub.models import (
+    IdempotencyRecord,
+    IntegrationConnection,
+    IntegrationOAuthState,
+    IntegrationStream,
+    OAuthToken,
+    SigningKey,
+    WebhookEndpoint,
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +34,10 @@ class Rotation:
     connections: int
     calendars: int
     states: int
+    webhook_endpoints: int = 0
+    signing_keys: int = 0
+    idempotency_keys: int = 0
+    oauth_tokens: int = 0
 
 
 def _rotate(settings: Settings, value: str | None) -> str | None:
@@ -30,8 +45,19 @@ def _rotate(settings: Settings, value: str | None) -> str | None:
 
 
 def rotate_encryption(db: Database, settings: Settings) -> Rotation:
-    """Re-encrypt tokens, channel tokens and PKCE verifiers; DecryptionError if a key is missing."""
-    counts = {"connections": 0, "calendars": 0, "states": 0}
+    """Re-encrypt every encrypted column; DecryptionError if a key is missing."""
+    counts = dict.fromkeys(
+        (
+            "connections",
+            "calendars",
+            "states",
+            "webhook_endpoints",
+            "signing_keys",
+            "idempotency_keys",
+            "oauth_tokens",
+        ),
+        0,
+    )
     with db.session() as session, transaction(session):
         for conn in session.scalars(select(IntegrationConnection).with_for_update()):
             conn.access_token = _rotate(settings, conn.access_token)
@@ -47,4 +73,20 @@ def rotate_encryption(db: Database, settings: Settings) -> Rotation:
         for state in session.scalars(select(IntegrationOAuthState)):
             state.code_verifier = crypto.rotate(settings, state.code_verifier)
             counts["states"] += 1
+        for ep in session.scalars(select(WebhookEndpoint)):
+            ep.secret = crypto.rotate(settings, ep.secret)
+            ep.previous_secret = _rotate(settings, ep.previous_secret)
+            counts["webhook_endpoints"] += 1
+        for key in session.scalars(select(SigningKey)):
+            key.private_pem = crypto.rotate(settings, key.private_pem)
+            counts["signing_keys"] += 1
+        box = crypto.box(settings)
+        for record in session.scalars(
+            select(IdempotencyRecord).where(IdempotencyRecord.response_body.is_not(None))
+        ):
+            record.response_body = box.rotate(record.response_body or b"")
+            counts["idempotency_keys"] += 1
+        for token in session.scalars(select(OAuthToken).where(OAuthToken.successor.is_not(None))):
+            token.successor = _rotate(settings, token.successor)
+            counts["oauth_tokens"] += 1
     return Rotation(**counts)

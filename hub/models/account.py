@@ -58,7 +58,13 @@ class ApiKey(Timestamped, Base):
 
 
 class OAuthToken(Base):
-    """An issued token pair: the access token's jti (for revocation) and the refresh token hash."""
+    """An issued token pair: the access token's jti (for revocation) and the refresh token hash.
+
+    Every pair a refresh descends from one client_credentials grant shares its `family_id`.
+    A refresh sets `rotated_at` on the pair it used (a conditional update: one winner) and keeps
+    the successor's answer, encrypted, in `successor` for a short grace; the used pair's access
+    token stays valid until it expires or is revoked.
+    """
 
     __tablename__ = "oauth_tokens"
 
@@ -73,10 +79,16 @@ class OAuthToken(Base):
     access_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    family_id: Mapped[str] = mapped_column(String(64), index=True)
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    successor: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class SigningKey(Base):
-    """An RSA key pair that signs access tokens; generated on first start and kept."""
+    """An RSA key pair that signs access tokens; generated on first start and kept.
+
+    `private_pem` holds the PEM encrypted with the key ring (`hub.crypto`), never in clear.
+    """
 
     __tablename__ = "signing_keys"
 

@@ -1,14 +1,21 @@
-"""Idempotency-Key on POST: same key and body replay the first response for 24 hours."""
+"""Idempotency-Key on POST: same key and body replay the first response for 24 hours.
+
+Stored answers are encrypted with the key ring (`hub.crypto`): some carry a secret shown once
+(a webhook's signing secret on creation and rotation), and a database dump must not leak it.
+A replay decrypts the answer for the credential that claimed the key, and no one else.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
 
+from cryptography.fernet import InvalidToken
 from flask import Response, current_app, g, request
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from hub import crypto
 from hub.auth.guard import Principal
 from hub.db import get_db, transaction
 from hub.errors import ApiError, error_response
@@ -74,13 +81,28 @@ def begin(principal: Principal) -> Response | None:
             if existing.status_code is None:
                 raise ApiError(409, "IDEMPOTENCY_IN_PROGRESS", {"idempotency_key": key})
             resp = Response(
-                existing.response_body or b"",
+                open_body(existing.response_body),
                 status=existing.status_code,
                 mimetype="application/json",
             )
             resp.headers["Idempotent-Replayed"] = "true"
             return resp
     raise ApiError(409, "IDEMPOTENCY_IN_PROGRESS", {"idempotency_key": key})
+
+
+def seal_body(body: bytes) -> bytes:
+    """The stored (encrypted) form of a response body."""
+    return crypto.box(current_app.config["IVALID"]).encrypt(body)
+
+
+def open_body(stored: bytes | None) -> bytes:
+    """The response body behind its stored form."""
+    if not stored:
+        return b""
+    try:
+        return crypto.box(current_app.config["IVALID"]).decrypt(stored)
+    except InvalidToken as exc:
+        raise crypto.DecryptionError("stored response cannot be decrypted") from exc
 
 
 def _store(status: int, body: bytes) -> None:
@@ -91,7 +113,7 @@ def _store(status: int, body: bytes) -> None:
         record = session.get(IdempotencyRecord, record_id)
         if record is not None:
             record.status_code = status
-            record.response_body = body
+            record.response_body = seal_body(body)
 
 
 def finish(resp: Response) -> None:

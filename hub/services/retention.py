@@ -1,13 +1,26 @@
-"""Clean-up of what the hub keeps for 30 days: events, delivery logs, sent notifications."""
+"""Clean-up: events, delivery logs, sent notifications after 30 days; credentials' leftovers.
+
+Idempotency keys go once their lifetime (`IVALID_IDEMPOTENCY_TTL`) is over, OAuth token rows
+once both their access and refresh tokens have expired, and the encrypted answer a rotated
+refresh token keeps for racing callers once its grace is over.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 
+from hub.config import Settings
 from hub.db import Database, transaction
-from hub.models import Event, Notification, WebhookAttempt, WebhookDelivery
+from hub.models import (
+    Event,
+    IdempotencyRecord,
+    Notification,
+    OAuthToken,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 
 KEEP = timedelta(days=30)
 BATCH = 1000  # rows per transaction: never hold the (SQLite) write lock for long
@@ -58,3 +71,32 @@ def purge(db: Database, now: datetime) -> dict[str, int]:
             (Notification.created_at < cutoff) & (Notification.status != "pending"),
         ),
     }
+
+
+def purge_credentials(db: Database, settings: Settings, now: datetime) -> dict[str, int]:
+    """Delete expired idempotency keys and OAuth tokens; drop successors past their grace."""
+    idempotency_cutoff = now - timedelta(seconds=settings.idempotency_ttl)
+    removed = {
+        "idempotency_keys": _purge(
+            db,
+            IdempotencyRecord,
+            IdempotencyRecord.id,
+            IdempotencyRecord.created_at < idempotency_cutoff,
+        ),
+        "oauth_tokens": _purge(
+            db,
+            OAuthToken,
+            OAuthToken.id,
+            (OAuthToken.access_expires_at < now)
+            & or_(OAuthToken.refresh_expires_at.is_(None), OAuthToken.refresh_expires_at < now),
+        ),
+    }
+    grace_cutoff = now - timedelta(seconds=settings.refresh_grace_seconds)
+    with db.session() as session, transaction(session):
+        removed["refresh_successors"] = session.execute(
+            update(OAuthToken)
+            .where(OAuthToken.successor.is_not(None), OAuthToken.rotated_at < grace_cutoff)
+            .values(successor=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+    return removed

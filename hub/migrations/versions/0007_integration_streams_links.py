@@ -8,7 +8,7 @@ Existing Google/Outlook connections, cursors, channels and links are carried ove
 carries appointment links and per-technician streams back (anything else is dropped).
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-03 12:00:00.000000
 """
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from alembic import op
 import hub.db
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
