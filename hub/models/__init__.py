@@ -15,10 +15,12 @@ from hub.models.integration import (
 from hub.models.notification import Notification
 from hub.models.sandbox import SandboxReset
 from hub.models.team import Team, Technician
+from hub.models.user import AccountUser, SignInAttempt, UserToken
 from hub.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
+    "AccountUser",
     "ApiKey",
     "Appointment",
     "Customer",
@@ -34,9 +36,11 @@ __all__ = [
     "OAuthToken",
     "SandboxReset",
     "Service",
+    "SignInAttempt",
     "SigningKey",
     "Team",
     "Technician",
+    "UserToken",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

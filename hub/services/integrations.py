@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import connectors
+import mappings
 from connectors.base import Manifest
 from hub import representations as rep
 from hub.auth.guard import Principal
@@ -23,10 +25,12 @@ from hub.models import (
     IntegrationCalendar,
     IntegrationConnection,
     IntegrationLink,
+    IntegrationOAuthState,
     Technician,
 )
 from hub.schemas.integrations import MappingOverride, MappingPreviewIn, TechnicianLinkUpdate
 from hub.services.tenancy import get_owned
+from hub.sync import connect as sync_connect
 from hub.sync import links
 from hub.sync import mapping as sync_mapping
 from hub.sync.connect import connector_class
@@ -361,3 +365,76 @@ def set_link(
             links.link(session, conn, tech.id, body.calendar_id, "manual", now)
         conn.unlinked_technicians = unlinked
     return next(r for r in list_links(session, p, name)["data"] if r["technician_id"] == tech.id)
+
+
+# --- connect flow and mapping editor, as the dashboard and the callback page use them -------
+# The provider-facing steps live in hub/sync/connect.py; these are the one door to them.
+
+
+def start_connect(
+    rt: SyncRuntime, p: Principal, name: str, binding: str | None = None
+) -> dict[str, Any]:
+    """The provider's consent URL; `binding` ties the link to the browser session asking."""
+    return sync_connect.start(rt, p, name, binding)
+
+
+def pending_connect(rt: SyncRuntime, name: str, state: str) -> IntegrationOAuthState | None:
+    """A connect link still waiting for its callback (who started it, bound or not)."""
+    return sync_connect.pending(rt, name, state)
+
+
+def finish_connect(
+    rt: SyncRuntime,
+    name: str,
+    args: dict[str, str],
+    binding: str | None = None,
+    confirmed_account: str | None = None,
+) -> sync_connect.Outcome:
+    """The callback: finish a connect link held by this session or confirmed by its account."""
+    return sync_connect.finish(rt, name, args, binding, confirmed_account)
+
+
+def disconnect(rt: SyncRuntime, p: Principal, name: str) -> dict[str, Any]:
+    """Stop syncing and revoke the provider's grant."""
+    return sync_connect.disconnect(rt, p, name)
+
+
+def mapping_yaml(session: Session, p: Principal, name: str) -> str:
+    """The account's override as YAML text ("" when the built-in mapping is used)."""
+    override = get_mapping(session, p, name)["override"]
+    if not override:
+        return ""
+    return yaml.safe_dump(override, allow_unicode=True, sort_keys=False)
+
+
+def _parse_yaml_override(name: str, text: str) -> MappingOverride | None:
+    """Check YAML typed in the editor; 422 MAPPING_INVALID with the engine's line otherwise."""
+    if not text.strip():
+        return None
+    try:
+        mappings.with_override(sync_mapping.build(name, None), text, source="mapping")
+    except MappingError as err:
+        raise ApiError(
+            422,
+            "MAPPING_INVALID",
+            {"message": str(err), "path": err.path, "line": err.line},
+            reason=err.message,
+        ) from err
+    data = yaml.safe_load(text)
+    return MappingOverride.model_validate(data)
+
+
+def set_mapping_yaml(session: Session, p: Principal, name: str, text: str) -> dict[str, Any]:
+    """Store an override typed as YAML (empty: back to the built-in mapping)."""
+    connector_class(name)
+    return set_mapping(session, p, name, _parse_yaml_override(name, text) or MappingOverride())
+
+
+def preview_yaml(
+    session: Session, p: Principal, name: str, text: str, appointment_id: str
+) -> dict[str, Any]:
+    """What an appointment becomes remotely with the YAML typed (or the stored override)."""
+    connector_class(name)
+    draft = _parse_yaml_override(name, text)
+    body = MappingPreviewIn(appointment_id=appointment_id, mapping=draft)
+    return preview(session, p, name, body)
