@@ -63,7 +63,9 @@ def sign_in(page: Any, url: str, user: User, password: str | None = None) -> Non
     page.click("#sign-in")
 
 
-def test_sign_in_wrong_password_then_the_attempt_limit(hub: Hub, account: Tenant, page: Any) -> None:
+def test_sign_in_wrong_password_then_the_attempt_limit(
+    hub: Hub, account: Tenant, page: Any
+) -> None:
     """A wrong password says so; the sixth try within 15 minutes is refused unchecked."""
     url, app, _ = hub
     user = make_user(app, account.account_id, "gerant@clim-express.fr", "owner")
@@ -192,10 +194,7 @@ def test_connect_google_then_the_mapping_editor(hub: Hub, account: Tenant, page:
     assert page.locator("#status-value").inner_text() == "connected"
     page.fill(
         "#mapping",
-        "rules:\n"
-        "  - direction: outbound\n"
-        "    target: summary\n"
-        "    transform: no_such_transform\n",
+        "rules:\n  - direction: outbound\n    target: summary\n    transform: no_such_transform\n",
     )
     page.click("#save-mapping")
     error = page.locator("#mapping-error")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-
-import pytest
 
 from tests.dashboard.support import User, make_user, sign_in
 from tests.support import Tenant
