@@ -166,9 +166,12 @@ def test_an_owner_turns_on_totp_and_then_needs_the_code(
     page = owner_client.get("/dashboard/security").get_data(as_text=True)
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
     token = csrf_from(page)
-    assert owner_client.post(
-        "/dashboard/security", data={"csrf_token": token, "code": "000000"}
-    ).status_code == 422
+    assert (
+        owner_client.post(
+            "/dashboard/security", data={"csrf_token": token, "code": "000000"}
+        ).status_code
+        == 422
+    )
     code = pyotp.TOTP(secret).now()
     assert (
         owner_client.post(
