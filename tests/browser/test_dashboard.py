@@ -240,3 +240,28 @@ def test_a_dispatcher_sees_no_secret_and_the_server_refuses_him(
     page.goto(f"{url}/dashboard/sandbox/events")
     assert page.locator("#reset-now").count() == 0
     screenshot(page, "events")
+
+
+def test_docs_try_it_against_the_sandbox(hub: Hub, account: Tenant, page: Any) -> None:
+    """/docs: Swagger UI (vendored, no CDN) over /v2/openapi.json; "Try it out" with a key."""
+    url, _app, _ = hub
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            None if r.url.startswith(url) or r.url.startswith("data:") else outside.append(r.url)
+        ),
+    )
+    page.goto(f"{url}/docs")
+    page.fill("#try-key", account.api_key)
+    page.dispatch_event("#try-key", "change")
+    block = page.locator(".opblock", has=page.locator('[data-path="/v2/me"]')).first
+    block.locator(".opblock-summary").click()
+    block.locator(".try-out__btn").click()
+    block.locator(".execute").click()
+    status = block.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for()
+    assert status.inner_text().strip().startswith("200")
+    assert account.account_id in block.locator(".live-responses-table").inner_text()
+    screenshot(page, "docs")
+    assert outside == []
