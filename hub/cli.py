@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -21,6 +23,19 @@ def _session() -> Any:
 
     settings = Settings.from_env()
     return Database(settings.database_url).session()
+
+
+@contextmanager
+def _closing_session() -> Iterator[Any]:
+    """A session on a database whose connections are closed afterwards."""
+    from hub.db import Database
+
+    database = Database(Settings.from_env().database_url)
+    try:
+        with database.session() as session:
+            yield session
+    finally:
+        database.engine.dispose()
 
 
 @click.group()
@@ -185,7 +200,7 @@ def _revoke(kind: str, credential_id: str, as_json: bool) -> None:
     from hub.services.credentials import revoke_client, revoke_key
 
     revoke = revoke_key if kind == "key" else revoke_client
-    with _session() as session:
+    with _closing_session() as session:
         try:
             changed = revoke(session, None, credential_id)
         except NotFound as exc:
@@ -229,7 +244,7 @@ def users_create(account: str, email: str, role: str, as_json: bool) -> None:
     from hub.timeutil import utcnow
 
     base = Settings.from_env().public_url.rstrip("/")
-    with _session() as session:
+    with _closing_session() as session:
         try:
             user = create_user(session, account, email, role)
         except UserError as exc:
