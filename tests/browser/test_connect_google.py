@@ -61,11 +61,14 @@ def test_a_connect_link_sent_to_someone_else_connects_nothing(
         f"{url}/v2/integrations/google-calendar/connect", headers=auth, timeout=10
     ).json()
     page.goto(start["authorization_url"])
-    page.click("#allow")
+    with page.expect_navigation(url=f"{url}/dashboard/login**"):
+        page.click("#allow")
     page.fill("#email", user.email)
     page.fill("#password", user.password)
-    page.click("#sign-in")
-    page.click("#confirm")
+    with page.expect_navigation(url=f"{url}/oauth/callback/google-calendar?**"):
+        page.click("#sign-in")
+    with page.expect_navigation(url=f"{url}/oauth/callback/google-calendar"):
+        page.click("#confirm")
     assert page.locator("#result").get_attribute("data-status") == "invalid_state"
     status = requests.get(f"{url}/v2/integrations/google-calendar", headers=auth, timeout=10)
     assert status.json()["status"] == "disconnected"
