@@ -20,6 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from hub.auth.server import init_oauth
     from hub.bodylimit import init_body_limit
     from hub.config import Settings
+    from hub.dashboard import init_dashboard
     from hub.errors import register_error_handlers
     from hub.ratelimit import init_rate_limit
     from hub.requestctx import init_request_context
@@ -46,4 +47,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_oauth(app)
     init_rate_limit(app, settings)
     register_api(app)
+    init_dashboard(app)
     return app

@@ -6,6 +6,8 @@ import dataclasses
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -22,6 +24,19 @@ def _session() -> Any:
 
     settings = Settings.from_env()
     return Database(settings.database_url, settings=settings).session()
+
+
+@contextmanager
+def _closing_session() -> Iterator[Any]:
+    """A session on a database whose connections are closed afterwards."""
+    from hub.db import Database
+
+    database = Database(Settings.from_env().database_url)
+    try:
+        with database.session() as session:
+            yield session
+    finally:
+        database.engine.dispose()
 
 
 @click.group()
@@ -183,6 +198,69 @@ def keys() -> None:
 def keys_create(account: str, env: str, scopes: str | None, name: str, as_json: bool) -> None:
     """Create an API key; prints it once."""
     _issue("key", account, env, scopes, name, as_json)
+
+
+def _revoke(kind: str, credential_id: str, as_json: bool) -> None:
+    from hub.errors import NotFound
+    from hub.services.credentials import revoke_client, revoke_key
+
+    revoke = revoke_key if kind == "key" else revoke_client
+    with _closing_session() as session:
+        try:
+            changed = revoke(session, None, credential_id)
+        except NotFound as exc:
+            raise click.UsageError(f"unknown {kind} {credential_id}") from exc
+    _out(
+        as_json,
+        {"id": credential_id, "revoked": True, "was_live": changed},
+        f"{kind} {credential_id} revoked" + ("" if changed else " (it already was)"),
+    )
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+@click.option("--json", "as_json", is_flag=True)
+def keys_revoke(key_id: str, as_json: bool) -> None:
+    """Revoke an API key now."""
+    _revoke("key", key_id, as_json)
+
+
+@clients.command("revoke")
+@click.argument("client_id")
+@click.option("--json", "as_json", is_flag=True)
+def clients_revoke(client_id: str, as_json: bool) -> None:
+    """Revoke an OAuth client and every token it was issued."""
+    _revoke("client", client_id, as_json)
+
+
+@main.group()
+def users() -> None:
+    """People who sign in to the dashboard."""
+
+
+@users.command("create")
+@click.option("--account", required=True)
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["owner", "developer", "dispatcher"]), required=True)
+@click.option("--json", "as_json", is_flag=True)
+def users_create(account: str, email: str, role: str, as_json: bool) -> None:
+    """Create a dashboard user; prints a one-time link to choose the password (7 days)."""
+    from hub.services.users import UserError, create_user, issue_link
+    from hub.timeutil import utcnow
+
+    base = Settings.from_env().public_url.rstrip("/")
+    with _closing_session() as session:
+        try:
+            user = create_user(session, account, email, role)
+        except UserError as exc:
+            raise click.UsageError(str(exc)) from exc
+        token = issue_link(session, user.id, "set_password", utcnow())
+    link = f"{base}/dashboard/password/{token}"
+    _out(
+        as_json,
+        {"id": user.id, "email": user.email, "role": user.role, "set_password_url": link},
+        f"user {user.id} ({user.email}, {user.role})\nset the password (one use, 7 days): {link}",
+    )
 
 
 @main.command()

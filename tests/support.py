@@ -164,3 +164,57 @@ def cli_json(env: dict[str, str], *args: str) -> dict[str, Any]:
         cwd=ROOT,
     )
     return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def follow_callback(app: Flask, client: FlaskClient, location: str, **headers: str) -> TestResponse:
+    """Follow the provider's redirect to our OAuth callback as the browser would.
+
+    A link started through the API is finished by a signed-in user of its account who
+    confirms: when the callback asks for that, a user of the account signs in and confirms.
+    """
+    import hashlib
+    from urllib.parse import parse_qs, urlsplit
+
+    from hub.models import AccountUser, IntegrationOAuthState
+    from tests.dashboard.support import PASSWORD, User, make_user, sign_in
+
+    parts = urlsplit(location)
+    path = f"{parts.path}?{parts.query}"
+    resp = client.get(path, headers=headers)
+    if 'id="confirm"' in resp.get_data(as_text=True):  # already signed in: confirm
+        return _confirm(client, parts.path, parts.query, resp, headers)
+    if resp.status_code != 302 or "/dashboard/login" not in resp.headers["Location"]:
+        return resp
+    state = parse_qs(parts.query)["state"][0]
+    with get_db(app).session() as session:
+        row = session.get(IntegrationOAuthState, hashlib.sha256(state.encode()).hexdigest())
+        assert row is not None
+        email = f"owner-{row.account_id.lower()}@ivalid-tests.fr"
+        known = session.query(AccountUser).filter(AccountUser.email == email).first()
+        account_id = row.account_id
+    user = (
+        User(known.id, account_id, email, "owner", PASSWORD)
+        if known
+        else make_user(app, account_id, email, "owner")
+    )
+    assert sign_in(client, user, next_url=path).status_code == 302
+    page = client.get(path, headers=headers)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    return _confirm(client, parts.path, parts.query, page, headers)
+
+
+def _confirm(
+    client: FlaskClient, path: str, query_text: str, page: TestResponse, headers: dict[str, str]
+) -> TestResponse:
+    """Submit the callback's confirmation form."""
+    from urllib.parse import parse_qs
+
+    from tests.dashboard.support import csrf_from
+
+    query = parse_qs(query_text)
+    form = {
+        "csrf_token": csrf_from(page.get_data(as_text=True)),
+        "state": query["state"][0],
+        "code": query.get("code", [""])[0],
+    }
+    return client.post(path, data=form, headers=headers)

@@ -22,6 +22,7 @@ BLUEPRINT_MODULES = (
     "events",
     "integrations",
     "payments",
+    "credentials",
 )
 
 

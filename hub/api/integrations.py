@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from hub.api.integration_result import result_page
 from hub.api.routing import route
@@ -192,8 +193,42 @@ def notifications(name: str) -> dict[str, Any] | Response:
     return integrations.notified(_rt(), name, dict(request.headers), request.get_data(cache=False))
 
 
-@bp.get("/oauth/callback/<name>")
-def oauth_callback(name: str) -> Response:
-    """Where the provider's consent page sends the browser back (HTML result page)."""
-    outcome = integrations.finish_connect(_rt(), name, request.args.to_dict())
-    return result_page(outcome, integrations.display_name(name))
+@bp.route("/oauth/callback/<name>", methods=["GET", "POST"])
+def oauth_callback(name: str) -> WerkzeugResponse:
+    """Where the provider's consent page sends the browser back (HTML result page).
+
+    A link started from the dashboard finishes only in the browser session that started it.
+    One started through the API asks a signed-in user of the account to confirm first (sign-in
+    page, then a confirmation form): either way the link is not a bearer capability.
+    """
+    from flask import redirect, render_template, session, url_for
+    from flask_login import current_user
+
+    from hub.dashboard.blueprint import csrf
+    from hub.dashboard.views.integrations import BINDING
+
+    args = (request.form if request.method == "POST" else request.args).to_dict()
+    display = integrations.display_name(name)
+    rt = _rt()
+    row = integrations.pending_connect(rt, name, args.get("state", ""))
+    if row is not None and row.binding_hash is None and not args.get("error"):
+        if not current_user.is_authenticated:
+            return redirect(url_for("dashboard.login", next=request.full_path))
+        if request.method == "GET":
+            return Response(
+                render_template(
+                    "dashboard/connect_confirm.html",
+                    display=display,
+                    name=name,
+                    state=args.get("state", ""),
+                    code=args.get("code", ""),
+                    environment=row.environment,
+                )
+            )
+        csrf.protect()
+        outcome = integrations.finish_connect(
+            rt, name, args, confirmed_account=current_user.account_id
+        )
+    else:
+        outcome = integrations.finish_connect(rt, name, args, binding=session.get(BINDING))
+    return result_page(outcome, display)

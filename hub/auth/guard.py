@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, g, request
@@ -11,7 +11,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jws import extract_compact
 from joserfc.jwt import JWTClaimsRegistry
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from hub.auth.cache import TTLCache
 from hub.auth.keys import KeyStore
@@ -21,6 +21,7 @@ from hub.auth.server import AUDIENCE
 from hub.db import get_db
 from hub.errors import ApiError
 from hub.models import ApiKey, OAuthClient, OAuthToken
+from hub.timeutil import utcnow
 
 API_KEY_PREFIXES = {"ivk_live_": "production", "ivk_test_": "sandbox"}
 
@@ -79,11 +80,36 @@ def _from_api_key(key: str) -> Principal:
         ).first()
     if row is None:
         raise _unauthenticated("INVALID_TOKEN", "unknown or revoked API key")
+    _touch(row.id)
     principal = Principal(
         row.account_id, row.environment, parse_scopes(row.scopes), f"key:{row.id}"
     )
     _cache().put(digest, principal)
     return principal
+
+
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def _touch(key_id: str) -> None:
+    """Record when a key was last used (the dashboard shows it), at most once a minute.
+
+    Runs on a credential-cache miss only, so a busy key costs one conditional UPDATE per
+    process every few seconds at most, and none while the stored time is recent.
+    """
+    now = utcnow()
+    with get_db().engine.begin() as conn:
+        conn.execute(
+            update(ApiKey)
+            .where(
+                ApiKey.id == key_id,
+                or_(
+                    ApiKey.last_used_at.is_(None),
+                    ApiKey.last_used_at < now - LAST_USED_PRECISION,
+                ),
+            )
+            .values(last_used_at=now)
+        )
 
 
 def _from_access_token(token: str) -> Principal:

@@ -13,9 +13,14 @@ SCOPES: dict[str, str] = {
     "teams:write": "Création/modification des équipes et techniciens",
     "webhooks:manage": "Gestion des webhooks",
     "integrations:manage": "Gestion des intégrations",
+    "account:admin": "Administration du compte : révocation des clés API et des clients OAuth",
 }
 
 ALL_SCOPES = frozenset(SCOPES)
+# What a credential created without a scope list holds: everything but administration, which
+# must be asked for by name (a leaked everyday key cannot revoke the others).
+ADMIN_SCOPE = "account:admin"
+DEFAULT_SCOPES = ALL_SCOPES - {ADMIN_SCOPE}
 
 
 def parse_scopes(text: str | None) -> frozenset[str]:

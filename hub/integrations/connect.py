@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, true, update
 
 import connectors
 from connectors.base import (
@@ -62,8 +62,12 @@ def connector_class(name: str) -> type[connectors.Connector]:
         raise ApiError(404, "NOT_FOUND", {"resource": "integration", "id": name}) from None
 
 
-def start(rt: SyncRuntime, p: Principal, name: str) -> dict[str, Any]:
-    """Where to send the user to grant access (and remember how to finish)."""
+def start(rt: SyncRuntime, p: Principal, name: str, binding: str | None = None) -> dict[str, Any]:
+    """Where to send the user to grant access (and remember how to finish).
+
+    `binding`: a secret of the browser session that asked (the dashboard's); only that session
+    can finish. Without it (the API), a signed-in user of the account must confirm.
+    """
     connector_class(name)
     provider = rt.provider(name)
     if not provider.configured:
@@ -86,6 +90,7 @@ def start(rt: SyncRuntime, p: Principal, name: str) -> dict[str, Any]:
                 connector=name,
                 code_verifier=crypto.encrypt(rt.settings, request.code_verifier),
                 redirect_uri=oauth.redirect_uri,
+                binding_hash=_hash(binding) if binding else None,
                 created_at=now,
                 expires_at=now + STATE_TTL,
             )
@@ -104,9 +109,15 @@ class Outcome:
     environment: str | None = None
 
 
-def _consume(rt: SyncRuntime, name: str, state: str) -> IntegrationOAuthState | None:
-    """The state's row, marked used in the same statement (single use), if still valid."""
+def _consume(
+    rt: SyncRuntime, name: str, state: str, holder: Any = None
+) -> IntegrationOAuthState | None:
+    """The state's row, marked used in the same statement (single use), if still valid.
+
+    `holder` is the SQL condition saying who may finish it (None: anyone, for a refusal).
+    """
     now = rt.clock.now()
+    holder = true() if holder is None else holder
     s = IntegrationOAuthState
     with rt.db.session() as session, transaction(session):
         result = session.execute(
@@ -116,6 +127,7 @@ def _consume(rt: SyncRuntime, name: str, state: str) -> IntegrationOAuthState | 
                 s.connector == name,
                 s.used_at.is_(None),
                 s.expires_at > now,
+                holder,
             )
             .values(used_at=now)
             .execution_options(synchronize_session=False)
@@ -128,14 +140,48 @@ def _consume(rt: SyncRuntime, name: str, state: str) -> IntegrationOAuthState | 
         return row
 
 
-def finish(rt: SyncRuntime, name: str, args: dict[str, str]) -> Outcome:
-    """The provider's redirect back: check the state, exchange the code, save the connection."""
+def pending(rt: SyncRuntime, name: str, state: str) -> IntegrationOAuthState | None:
+    """A still-valid state, not consumed (to know who may finish it), or None."""
+    if not 8 <= len(state) <= 512:
+        return None
+    with rt.db.session() as session:
+        row = session.get(IntegrationOAuthState, _hash(state))
+        if row is None or row.connector != name or row.used_at is not None:
+            return None
+        if row.expires_at <= rt.clock.now():
+            return None
+        session.expunge(row)
+        return row
+
+
+def _holder(binding: str | None, confirmed_account: str | None) -> Any:
+    """Who may finish: the session holding the binding, or a signed-in user of the account."""
+    s = IntegrationOAuthState
+    return or_(
+        and_(s.binding_hash.is_not(None), s.binding_hash == _hash(binding or "")),
+        and_(s.binding_hash.is_(None), s.account_id == (confirmed_account or "")),
+    )
+
+
+def finish(
+    rt: SyncRuntime,
+    name: str,
+    args: dict[str, str],
+    binding: str | None = None,
+    confirmed_account: str | None = None,
+) -> Outcome:
+    """The provider's redirect back: check the state, exchange the code, save the connection.
+
+    Only the browser session that started (`binding`) or a signed-in user of the account
+    who confirmed (`confirmed_account`) finishes a grant; anyone may finish a refusal.
+    """
     try:
         connector_class(name)
     except ApiError:
         return Outcome(False, name, "unknown_integration")
     state = args.get("state", "")
-    row = _consume(rt, name, state) if 8 <= len(state) <= 512 else None
+    holder = true() if args.get("error") else _holder(binding, confirmed_account)
+    row = _consume(rt, name, state, holder) if 8 <= len(state) <= 512 else None
     if row is None:
         return Outcome(False, name, "invalid_state")
     if args.get("error"):

@@ -16,10 +16,12 @@ from hub.models.notification import Notification
 from hub.models.payment import Payment, StripeConnection, StripeCustomer, StripeEvent
 from hub.models.sandbox import SandboxReset
 from hub.models.team import Team, Technician
+from hub.models.user import AccountUser, SignInAttempt, UserToken
 from hub.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
+    "AccountUser",
     "ApiKey",
     "Appointment",
     "Customer",
@@ -36,12 +38,14 @@ __all__ = [
     "Payment",
     "SandboxReset",
     "Service",
+    "SignInAttempt",
     "SigningKey",
     "StripeConnection",
     "StripeCustomer",
     "StripeEvent",
     "Team",
     "Technician",
+    "UserToken",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -168,6 +168,9 @@ class IntegrationOAuthState(Base):
     environment: Mapped[str] = mapped_column(String(12))
     connector: Mapped[str] = mapped_column(String(64))
     code_verifier: Mapped[str] = mapped_column(Text)  # Fernet
+    # SHA-256 of a nonce kept in the dashboard session that asked (None: started by the API,
+    # then a signed-in user of the account must finish it): the link is not a bearer capability.
+    binding_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     redirect_uri: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

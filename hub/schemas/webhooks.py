@@ -75,6 +75,8 @@ class DeliveryQuery(PageQuery):
     status: DeliveryStatus | None = None
     event_type: str | None = Field(default=None, max_length=64)
     event_id: str | None = Field(default=None, max_length=40)
+    since: Instant | None = Field(default=None, description="Created at or after.")
+    until: Instant | None = Field(default=None, description="Created before.")
 
 
 class WebhookOut(Out):

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from hub.auth.scopes import ALL_SCOPES, format_scopes, parse_scopes, unknown_scopes
+from hub.auth.scopes import DEFAULT_SCOPES, format_scopes, parse_scopes, unknown_scopes
 from hub.auth.secrets import generate_secret, hash_secret
 from hub.db import transaction
+from hub.errors import NotFound
 from hub.ids import new_id
-from hub.models import Account, ApiKey, OAuthClient
+from hub.models import Account, ApiKey, OAuthClient, OAuthToken
 from hub.models._common import ENVIRONMENTS
+from hub.timeutil import iso
 
 
 class CredentialError(ValueError):
@@ -34,7 +38,7 @@ def _check(session: Session, account_id: str, environment: str, scopes: str | No
         raise CredentialError(f"unknown account {account_id}")
     if environment not in ENVIRONMENTS:
         raise CredentialError(f"environment must be one of {', '.join(ENVIRONMENTS)}")
-    wanted = parse_scopes(scopes) if scopes else ALL_SCOPES
+    wanted = parse_scopes(scopes) if scopes else DEFAULT_SCOPES
     bad = unknown_scopes(wanted)
     if bad:
         raise CredentialError(f"unknown scopes: {' '.join(bad)}")
@@ -93,3 +97,118 @@ def create_key(
         )
         session.add(row)
     return IssuedSecret(row.id, key, environment, granted)
+
+
+# --- revoking, rotating, listing (the dashboard, `ivalid keys|clients revoke`, the API) ------
+
+
+def _owned_key(session: Session, account_id: str | None, key_id: str) -> ApiKey:
+    """The key, locked; another account's (or none) is NotFound. None: any account (CLI)."""
+    row = session.get(ApiKey, key_id, with_for_update=True)
+    if row is None or (account_id is not None and row.account_id != account_id):
+        raise NotFound("api_key", key_id)
+    return row
+
+
+def _owned_client(session: Session, account_id: str | None, client_id: str) -> OAuthClient:
+    row = session.get(OAuthClient, client_id, with_for_update=True)
+    if row is None or (account_id is not None and row.account_id != account_id):
+        raise NotFound("oauth_client", client_id)
+    return row
+
+
+def revoke_key(session: Session, account_id: str | None, key_id: str) -> bool:
+    """Revoke an API key at once (processes trust a cached look-up a few seconds more).
+
+    Returns False when it was already revoked; revoking twice is not an error.
+    """
+    with transaction(session):
+        row = _owned_key(session, account_id, key_id)
+        was = row.revoked
+        row.revoked = True
+    return not was
+
+
+def rotate_key(session: Session, account_id: str | None, key_id: str) -> IssuedSecret:
+    """Replace a live key by a new one with the same name, environment and scopes."""
+    with transaction(session):
+        row = _owned_key(session, account_id, key_id)
+        if row.revoked:
+            raise CredentialError(f"API key {key_id} is revoked")
+        row.revoked = True
+        account, environment, scopes, name = row.account_id, row.environment, row.scopes, row.name
+    return create_key(session, account, environment, scopes, name)
+
+
+def revoke_client(session: Session, account_id: str | None, client_id: str) -> bool:
+    """Revoke an OAuth client and every token it was issued; False if already revoked."""
+    with transaction(session):
+        row = _owned_client(session, account_id, client_id)
+        was = row.revoked
+        row.revoked = True
+        session.execute(
+            update(OAuthToken)
+            .where(OAuthToken.client_id == client_id, OAuthToken.revoked.is_(False))
+            .values(revoked=True)
+            .execution_options(synchronize_session=False)
+        )
+    return not was
+
+
+def rotate_client(session: Session, account_id: str | None, client_id: str) -> IssuedSecret:
+    """A new secret for a live client (same client_id); tokens already issued stay valid."""
+    with transaction(session):
+        row = _owned_client(session, account_id, client_id)
+        if row.revoked:
+            raise CredentialError(f"client {client_id} is revoked")
+        secret = generate_secret("cs_", 32)
+        row.secret_hash = hash_secret(secret)
+        return IssuedSecret(row.id, secret, row.environment, row.scopes)
+
+
+def list_credentials(session: Session, account_id: str, environment: str) -> dict[str, Any]:
+    """An environment's keys and clients, newest first, without any secret."""
+    keys = session.scalars(
+        select(ApiKey)
+        .where(ApiKey.account_id == account_id, ApiKey.environment == environment)
+        .order_by(ApiKey.created_at.desc(), ApiKey.id)
+    ).all()
+    clients = session.scalars(
+        select(OAuthClient)
+        .where(OAuthClient.account_id == account_id, OAuthClient.environment == environment)
+        .order_by(OAuthClient.created_at.desc(), OAuthClient.id)
+    ).all()
+    issued = dict(
+        session.execute(
+            select(OAuthToken.client_id, func.max(OAuthToken.issued_at))
+            .where(OAuthToken.client_id.in_([c.id for c in clients]))
+            .group_by(OAuthToken.client_id)
+        )
+        .tuples()
+        .all()
+    )
+    return {
+        "api_keys": [
+            {
+                "id": k.id,
+                "name": k.name,
+                "prefix": k.prefix,
+                "scopes": k.scopes.split(),
+                "revoked": k.revoked,
+                "created_at": iso(k.created_at),
+                "last_used_at": iso(k.last_used_at),
+            }
+            for k in keys
+        ],
+        "clients": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "scopes": c.scopes.split(),
+                "revoked": c.revoked,
+                "created_at": iso(c.created_at),
+                "last_used_at": iso(issued.get(c.id)),
+            }
+            for c in clients
+        ],
+    }

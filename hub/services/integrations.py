@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from itertools import groupby
 from typing import Any
 
+import yaml
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ from hub.models import (
     Appointment,
     IntegrationConnection,
     IntegrationLink,
+    IntegrationOAuthState,
     IntegrationStream,
     Technician,
 )
@@ -388,6 +390,8 @@ def set_link(
 
 
 # ------------------------------------------------------------ runtime, connect flow, channels
+# The provider-facing steps live in hub/integrations/connect.py; these are the one door to
+# them, for the API, the dashboard and the callback page.
 
 
 def runtime_for(app: Flask) -> SyncRuntime:
@@ -406,19 +410,73 @@ def runtime_for(app: Flask) -> SyncRuntime:
     return rt
 
 
-def start_connect(rt: SyncRuntime, p: Principal, name: str) -> dict[str, Any]:
-    """Where to send the user to grant access (the provider's consent page)."""
-    return connect.start(rt, p, name)
+def start_connect(
+    rt: SyncRuntime, p: Principal, name: str, binding: str | None = None
+) -> dict[str, Any]:
+    """The provider's consent URL; `binding` ties the link to the browser session asking."""
+    return connect.start(rt, p, name, binding)
 
 
-def finish_connect(rt: SyncRuntime, name: str, args: dict[str, str]) -> connect.Outcome:
-    """The provider's redirect back: check the state, exchange the code, save the connection."""
-    return connect.finish(rt, name, args)
+def pending_connect(rt: SyncRuntime, name: str, state: str) -> IntegrationOAuthState | None:
+    """A connect link still waiting for its callback (who started it, bound or not)."""
+    return connect.pending(rt, name, state)
+
+
+def finish_connect(
+    rt: SyncRuntime,
+    name: str,
+    args: dict[str, str],
+    binding: str | None = None,
+    confirmed_account: str | None = None,
+) -> connect.Outcome:
+    """The callback: finish a connect link held by this session or confirmed by its account."""
+    return connect.finish(rt, name, args, binding, confirmed_account)
 
 
 def disconnect(rt: SyncRuntime, p: Principal, name: str) -> dict[str, Any]:
-    """Stop syncing: stop channels, revoke the grant, erase tokens and busy periods."""
+    """Stop syncing and revoke the provider's grant."""
     return connect.disconnect(rt, p, name)
+
+
+def mapping_yaml(session: Session, p: Principal, name: str) -> str:
+    """The account's override as YAML text ("" when the built-in mapping is used)."""
+    override = get_mapping(session, p, name)["override"]
+    if not override:
+        return ""
+    return yaml.safe_dump(override, allow_unicode=True, sort_keys=False)
+
+
+def _parse_yaml_override(name: str, text: str) -> MappingOverride | None:
+    """Check YAML typed in the editor; 422 MAPPING_INVALID with the engine's line otherwise."""
+    if not text.strip():
+        return None
+    try:
+        mappings.with_override(sync_mapping.build(name, None), text, source="mapping")
+    except MappingError as err:
+        raise ApiError(
+            422,
+            "MAPPING_INVALID",
+            {"message": str(err), "path": err.path, "line": err.line},
+            reason=err.message,
+        ) from err
+    data = yaml.safe_load(text)
+    return MappingOverride.model_validate(data)
+
+
+def set_mapping_yaml(session: Session, p: Principal, name: str, text: str) -> dict[str, Any]:
+    """Store an override typed as YAML (empty: back to the built-in mapping)."""
+    connector_class(name)
+    return set_mapping(session, p, name, _parse_yaml_override(name, text) or MappingOverride())
+
+
+def preview_yaml(
+    session: Session, p: Principal, name: str, text: str, appointment_id: str
+) -> dict[str, Any]:
+    """What an appointment becomes remotely with the YAML typed (or the stored override)."""
+    connector_class(name)
+    draft = _parse_yaml_override(name, text)
+    body = MappingPreviewIn(appointment_id=appointment_id, mapping=draft)
+    return preview(session, p, name, body)
 
 
 def display_name(name: str) -> str:

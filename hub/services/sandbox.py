@@ -136,3 +136,14 @@ def reset_due(db: Database, now: datetime) -> int:
         except Exception:
             log.exception("sandbox reset of account %s failed", account_id)
     return count
+
+
+def schedule(session: Session, account_id: str) -> tuple[datetime | None, datetime | None]:
+    """When the account's sandbox was last reset, and when the worker resets it next."""
+    row = session.get(SandboxReset, account_id)
+    if row is not None:
+        last = row.reset_at
+    else:
+        account = session.get(Account, account_id)
+        last = account.created_at if account is not None else None
+    return last, (last + PERIOD if last is not None else None)

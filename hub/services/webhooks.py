@@ -478,6 +478,10 @@ def deliveries(session: Session, p: Principal, webhook_id: str, q: DeliveryQuery
         stmt = stmt.where(WebhookDelivery.event_type == q.event_type)
     if q.event_id:
         stmt = stmt.where(WebhookDelivery.event_id == q.event_id)
+    if q.since:
+        stmt = stmt.where(WebhookDelivery.created_at >= q.since)
+    if q.until:
+        stmt = stmt.where(WebhookDelivery.created_at < q.until)
     stmt = stmt.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
     items, meta = paginate(session, stmt, q.page, q.per_page)
     return {"data": _delivery_reps(session, items), "meta": meta}

@@ -37,7 +37,14 @@ def _ids(api: Api, tenant: Tenant) -> dict[str, str]:
     assert hook.status_code == 201, hook.json
     ids["webhook_id"] = hook.json["id"]
     ids["name"] = "google-calendar"
+    ids["client_id"] = tenant.client_id
+    ids["key_id"] = _key_id(api)
     return ids
+
+
+def _key_id(api: Api) -> str:
+    """The id of the API key `api` calls with."""
+    return str(api.get("/v2/me").json["credential"]).removeprefix("key:")
 
 
 def _fill(path: str, ids: dict[str, str]) -> str:
@@ -102,11 +109,17 @@ def test_missing_scope_is_403(
 
 @pytest.mark.parametrize("ep", WITH_ID, ids=lambda ep: f"{ep.method} {ep.path}")
 def test_other_tenants_objects_are_404(
-    client: FlaskClient, api: Api, tenant: Tenant, other_tenant: Tenant, ep: Endpoint
+    app: Flask, client: FlaskClient, api: Api, tenant: Tenant, other_tenant: Tenant, ep: Endpoint
 ) -> None:
     other_api = Api(client, other_tenant.api_key)
     theirs = _fill(ep.path, _ids(other_api, other_tenant))
-    resp = _call(client, ep, theirs, tenant.api_key)
+    # A credential holding the route's scope (administration is never granted by default).
+    token = (
+        tenant.api_key
+        if ep.scope in Api(client, tenant.api_key).get("/v2/me").json["scope"].split()
+        else key_with_scopes(app, tenant, ep.scope or "")
+    )
+    resp = _call(client, ep, theirs, token)
     assert resp.status_code == 404, (theirs, resp.json)
     assert resp.json["error"]["code"] == "NOT_FOUND"
     assert other_tenant.ids["customer_id"] not in resp.get_data(as_text=True).replace(

@@ -7,7 +7,6 @@ import threading
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import requests
@@ -19,7 +18,7 @@ from hub.events.fanout import claim_events, fan_out
 from hub.timeutil import utcnow
 from tests.dates import anchor_monday
 from tests.fakes.google_calendar import FakeGoogleCalendar
-from tests.support import Api
+from tests.support import Api, follow_callback
 
 PARIS = ZoneInfo("Europe/Paris")
 JEAN_EMAIL = "jean.martin@company.com"
@@ -78,8 +77,7 @@ def connect(api: Api, client: FlaskClient, fake: FakeGoogleCalendar) -> Any:
     resp = api.post(f"/v2/integrations/{NAME}/connect")
     assert resp.status_code == 200, resp.json
     location = consent(fake, resp.json["authorization_url"])
-    parts = urlsplit(location)
-    return client.get(f"{parts.path}?{parts.query}")
+    return follow_callback(client.application, client, location)
 
 
 def dispatch(app: Flask) -> int:

@@ -17,14 +17,13 @@ from hub.models import IntegrationConnection, IntegrationOAuthState
 from tests.fakes.google_calendar import DEFAULT_CLIENT_ID, SCOPE, FakeGoogleCalendar
 from tests.integrations.conftest import connection, connection_id
 from tests.integrations.support import JEAN_EMAIL, NAME, PIERRE_EMAIL, MovingClock, consent
-from tests.support import Api, Tenant, make_tenant
+from tests.support import Api, Tenant, follow_callback, make_tenant
 
 BASE = f"/v2/integrations/{NAME}"
 
 
 def _callback(client: FlaskClient, location: str, **headers: str):
-    parts = urlsplit(location)
-    return client.get(f"{parts.path}?{parts.query}", headers=headers)
+    return follow_callback(client.application, client, location, **headers)
 
 
 def test_list_shows_every_connector_disconnected(api: Api, rt: SyncRuntime) -> None:
@@ -139,7 +138,7 @@ def test_state_binds_the_account_and_environment(
     rt: SyncRuntime,
     tenant: Tenant,
 ) -> None:
-    """The callback connects the account and environment that asked, whoever follows it."""
+    """The callback connects the account and environment that asked (a user of it confirms)."""
     production = make_tenant(app, "Tenant A prod", environment="production", seed=False)
     prod_api = Api(client, production.api_key)
     location = consent(fake, prod_api.post(f"{BASE}/connect").json["authorization_url"])

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -38,7 +37,7 @@ from scheduler.runner import build_context
 from tests.fakes.graph import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeGraph
 from tests.integrations.support import JEAN_EMAIL, PIERRE_EMAIL, MovingClock
 from tests.integrations.test_convergence import PAGE_SIZE, ROUNDS, Scenario, _shows, _state
-from tests.support import Api, Tenant
+from tests.support import Api, Tenant, follow_callback
 
 NAME = "outlook"
 WRITES = ("events.create", "events.update", "events.delete")
@@ -151,8 +150,7 @@ def connect(api: Api, client: FlaskClient, graph: FakeGraph) -> Any:
             timeout=10,
         )
     assert answer.status_code == 302, answer.text
-    parts = urlsplit(answer.headers["Location"])
-    return client.get(f"{parts.path}?{parts.query}")
+    return follow_callback(client.application, client, answer.headers["Location"])
 
 
 def provider_for(graph: FakeGraph) -> ProviderConfig:

@@ -238,10 +238,10 @@ def test_key_rotation_covers_every_encrypted_secret(app: Flask, api: Api) -> Non
     import dataclasses
 
     from cryptography.fernet import Fernet
-    from hub.integrations.keys import rotate_encryption
 
     from hub import crypto
     from hub.db import get_db
+    from hub.integrations.keys import rotate_encryption
     from hub.models import IdempotencyRecord, SigningKey, WebhookEndpoint
 
     created = api.post("/v2/webhooks", HOOK, headers={"Idempotency-Key": "rotate-me"}).json

@@ -2,7 +2,7 @@
 payments, stripe_events
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-03 12:00:00.000000
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from hub.db import UTCDateTime
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
