@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import phonenumbers
-
 from mappings.schemas import Schema, register_schema
 from mappings.transforms import SKIP, Context, Param, Transform, first, register_transform
 
@@ -89,29 +87,6 @@ ZOHO_LEAD: Schema = {
 register_schema("customer", CUSTOMER)
 register_schema("zoho.contact", ZOHO_CONTACT)
 register_schema("zoho.lead", ZOHO_LEAD)
-
-
-@register_transform
-class PhoneE164(Transform):
-    """A phone number in E.164 ("+33123456789"), read in `region` when it has no country code;
-    a value that is not a possible number sets nothing."""
-
-    name = "phone_e164"
-    params = {"source": Param("path"), "region": Param("str", False, "FR")}
-
-    def transform(self, record: Mapping[str, Any], context: Context) -> Any:
-        """Parse and format."""
-        value = first(record, self.path("source"))
-        if value in (None, ""):
-            return SKIP
-        region = str(context.extra.get("phone_region") or self.options.get("region") or "FR")
-        try:
-            number = phonenumbers.parse(str(value), region)
-        except phonenumbers.NumberParseException:
-            return SKIP
-        if not phonenumbers.is_possible_number(number):
-            return SKIP
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 @register_transform

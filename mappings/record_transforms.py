@@ -46,7 +46,8 @@ def _decimal(value: Any) -> Decimal | None:
 
 @register_transform
 class PhoneE164(Transform):
-    """A phone number in E.164 (+33612345678); numbers without a country code use `region`."""
+    """A phone number in E.164 (+33612345678); one without a country code is read in the
+    connection's `phone_region` (context), else in `region`."""
 
     name = "phone_e164"
     params = {"source": Param("path"), "region": Param("str", False, "FR")}
@@ -57,7 +58,8 @@ class PhoneE164(Transform):
         if value in (None, ""):
             return SKIP
         try:
-            number = phonenumbers.parse(str(value), str(self.options.get("region") or "FR"))
+            region = context.extra.get("phone_region") or self.options.get("region") or "FR"
+            number = phonenumbers.parse(str(value), str(region))
         except phonenumbers.NumberParseException:
             return SKIP
         if not phonenumbers.is_possible_number(number):
