@@ -7,10 +7,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import requests
 
+from hub.events import http as http_mod
 from hub.events.http import DeliveryClient, DeliveryError
 from hub.events.urlcheck import parse_allowlist
 from tests.events.conftest import LoopbackServer, RecordingHandler, TlsLoopbackServer, _serve
@@ -27,7 +30,6 @@ class _SecondLoopback(LoopbackServer):
     """A loopback server on 127.0.0.2, on a chosen port (the same as the first server's)."""
 
     def __init__(self, port: int) -> None:
-        ThreadingHTTPServer = LoopbackServer.__mro__[1]
         ThreadingHTTPServer.__init__(self, ("127.0.0.2", port), RecordingHandler)
         self.routes = {}
         self.received = []
@@ -138,3 +140,33 @@ def test_a_tls_handshake_trickled_byte_by_byte_is_cut_by_the_deadline() -> None:
         listener.close()
     assert (result.ok, result.error) == (False, DeliveryError.TIMEOUT), result.detail
     assert 0.45 <= elapsed < 1.5
+
+
+def test_a_late_deadline_never_cuts_a_connection_another_delivery_took_from_the_pool(
+    http_server: LoopbackServer,
+) -> None:
+    # A first delivery leaves its kept-alive connection in the pool. We then give that pooled
+    # connection to a stale deadline (as if the first delivery's budget were still running)
+    # and let it expire while a second delivery is using the connection: the second delivery
+    # took ownership when urllib3 handed it the connection, so it is not cut.
+    def slow(handler: RecordingHandler) -> None:
+        handler.pause(0.3)
+        handler.send_response(200)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    with DeliveryClient(ALLOW, timeout=2) as c:
+        assert c.send(http_server.url("/hook"), BODY, HEADERS).ok
+        pool = c._adapter.get_connection_with_tls_context(
+            requests.Request("POST", http_server.url("/hook")).prepare(), verify=True
+        )
+        [conn] = [conn for conn in pool.pool.queue if conn is not None]  # type: ignore[union-attr]
+        stale = http_mod._Deadline(60)
+        stale.watch(conn)
+        http_server.routes["/hook"] = slow
+        timer = threading.Timer(0.15, stale.expire)
+        timer.start()
+        result = c.send(http_server.url("/hook"), BODY, HEADERS)
+        timer.join()
+    assert result.ok, result.detail
+    assert len({r.client_port for r in http_server.received}) == 1  # the same connection
