@@ -33,6 +33,7 @@ import functools
 import heapq
 import http.client
 import itertools
+import os
 import socket
 import ssl
 import threading
@@ -41,7 +42,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import requests
 import urllib3
@@ -58,9 +59,6 @@ from hub.events.urlcheck import (
     parse_webhook_url,
     resolve_and_check,
 )
-
-if TYPE_CHECKING:
-    from requests.adapters import _HostParams, _PoolKwargs
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_POOL_SIZE = 10
@@ -113,6 +111,7 @@ class _Deadline:
         self.expired = False
         self._finished = False
         self._connections: list[_DeadlineOwned] = []
+        self._sockets: list[socket.socket] = []  # TLS sockets in their handshake
 
     def remaining(self) -> float:
         """Return the seconds left, never negative."""
@@ -127,12 +126,26 @@ class _Deadline:
             if self.expired:
                 _abort(conn)
 
+    def watch_socket(self, sock: socket.socket) -> None:
+        """Own a socket while its TLS handshake runs (abort it at once if already expired)."""
+        with _ownership:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def unwatch_socket(self, sock: socket.socket) -> None:
+        """Give a socket up once its handshake is over (its connection is owned from then)."""
+        with _ownership:
+            self._sockets = [s for s in self._sockets if s is not sock]
+
     def expire(self) -> None:
         """Called by the watchdog: shut the sockets this delivery still owns."""
         with _ownership:
             if self._finished:
                 return
             self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
             for conn in self._connections:
                 if conn.ivalid_deadline is self:
                     _abort(conn)
@@ -145,6 +158,7 @@ class _Deadline:
                 if conn.ivalid_deadline is self:
                     conn.ivalid_deadline = None
             self._connections.clear()
+            self._sockets.clear()
 
 
 # Who owns a connection changes when it goes back to the pool and out again; reading the owner
@@ -156,8 +170,12 @@ _ownership = threading.Lock()
 def _abort(conn: _DeadlineOwned) -> None:
     """Shut a connection's socket down from another thread, waking any blocked recv/send."""
     sock = conn.sock
-    if sock is None:
-        return
+    if sock is not None:
+        _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    """Shut a socket's file descriptor down, waking the thread blocked on it."""
     # socket.socket.shutdown, not SSLSocket.shutdown: the latter drops the SSL object under the
     # feet of the thread blocked in it. Shutting the fd down is what wakes that thread.
     with contextlib.suppress(OSError):  # already closed by its owner: nothing to wake
@@ -215,42 +233,37 @@ class _Watchdog:
 _current = threading.local()
 
 
+class _DeadlineOwned(HTTPConnection):
+    """A connection a delivery deadline can own and abort (base of both connection classes).
+
+    Ownership moves at two public points of urllib3's connection: ``request`` (a connection
+    starts a request for the delivery running on this thread) and ``is_connected`` (urllib3
+    asks it of a connection it takes out of the pool, on the taking thread, before using it).
+    So a delivery that has finished with a connection, or whose connection went back to the
+    pool when its body was read to the end, can no longer abort it once another delivery holds
+    it. The TLS handshake, which happens before any request, is covered by the socket class
+    of the TLS context (:class:`_HandshakeSocket`).
+    """
+
+    ivalid_deadline: _Deadline | None = None
+
+    @property
+    def is_connected(self) -> bool:
+        """Whether the connection is up; the asking thread's delivery becomes its owner."""
+        _watch_current(self)
+        return super().is_connected
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        """Send a request; the delivery running on this thread owns the connection."""
+        _watch_current(self)
+        super().request(*args, **kwargs)
+
+
 def _watch_current(conn: _DeadlineOwned) -> None:
     """Give a connection to the deadline of the delivery running on this thread, if any."""
     deadline: _Deadline | None = getattr(_current, "deadline", None)
     if deadline is not None:
         deadline.watch(conn)
-
-
-def _release(conn: object) -> None:
-    """Forget a connection's owner as it goes back to the pool."""
-    if isinstance(conn, _DeadlineOwned):
-        with _ownership:
-            conn.ivalid_deadline = None
-
-
-class _WatchedSocket:
-    """Descriptor for ``conn.sock``: a connection that gets a socket reports to the deadline."""
-
-    def __get__(self, conn: _DeadlineOwned | None, owner: type | None = None) -> Any:
-        return None if conn is None else conn.__dict__.get("_watched_sock")
-
-    def __set__(self, conn: _DeadlineOwned, sock: socket.socket | None) -> None:
-        conn.__dict__["_watched_sock"] = sock
-        if sock is not None:
-            _watch_current(conn)
-
-
-class _DeadlineOwned(HTTPConnection):
-    """A connection a delivery deadline can own and abort (base of both connection classes)."""
-
-    ivalid_deadline: _Deadline | None = None
-    sock = _WatchedSocket()
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        """Send a request; a reused keep-alive connection changes owner here."""
-        _watch_current(self)
-        super().request(*args, **kwargs)
 
 
 class _WatchedHTTPConnection(_DeadlineOwned):
@@ -262,14 +275,9 @@ class _WatchedHTTPSConnection(_DeadlineOwned, HTTPSConnection):
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
-    """Pool of deadline-aware HTTP connections."""
+    """Pool of deadline-aware HTTP connections (``ConnectionCls`` is urllib3's hook for it)."""
 
     ConnectionCls = _WatchedHTTPConnection
-
-    def _put_conn(self, conn: Any) -> None:
-        """Return a connection to the pool, ownerless."""
-        _release(conn)
-        super()._put_conn(conn)
 
 
 class _WatchedHTTPSPool(HTTPSConnectionPool):
@@ -277,10 +285,41 @@ class _WatchedHTTPSPool(HTTPSConnectionPool):
 
     ConnectionCls = _WatchedHTTPSConnection
 
-    def _put_conn(self, conn: Any) -> None:
-        """Return a connection to the pool, ownerless."""
-        _release(conn)
-        super()._put_conn(conn)
+
+class _HandshakeSocket(ssl.SSLSocket):
+    """TLS socket whose handshake the delivery deadline can cut (``SSLContext.sslsocket_class``).
+
+    The handshake runs inside urllib3's ``connect``, before the connection has a request or a
+    socket we could see; the socket itself reports to the deadline for the handshake's length.
+    """
+
+    def do_handshake(self, block: bool = False) -> None:
+        """Do the handshake under the deadline of the delivery running on this thread."""
+        deadline: _Deadline | None = getattr(_current, "deadline", None)
+        if deadline is None:
+            super().do_handshake(block)
+            return
+        deadline.watch_socket(self)
+        try:
+            super().do_handshake(block)
+        finally:
+            deadline.unwatch_socket(self)
+
+
+def _tls_context(verify: bool | str) -> ssl.SSLContext:
+    """Build the client's TLS context: trust per ``verify``, handshakes under the deadline."""
+    if verify is False:
+        context = urllib3.util.create_urllib3_context(cert_reqs=ssl.CERT_NONE)
+    else:
+        context = urllib3.util.create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
+        if verify is True:
+            context.load_default_certs()
+        elif os.path.isdir(verify):
+            context.load_verify_locations(capath=verify)
+        else:
+            context.load_verify_locations(cafile=verify)
+    context.sslsocket_class = _HandshakeSocket
+    return context
 
 
 # --- pinned transport ----------------------------------------------------------------------
@@ -293,7 +332,17 @@ class _PinnedRequest(requests.PreparedRequest):
 
 
 class _PinnedAdapter(HTTPAdapter):
-    """HTTPAdapter that dials the IP in the URL but does TLS (SNI + cert check) for the name."""
+    """HTTPAdapter that dials the IP in the URL but does TLS (SNI + cert check) for the name.
+
+    Uses only the extension points requests documents for subclasses (``init_poolmanager``,
+    ``build_connection_pool_key_attributes``) and urllib3's public ``pool_classes_by_scheme``,
+    ``ConnectionCls``, ``server_hostname`` and ``ssl_context`` pool arguments.
+    """
+
+    def __init__(self, verify: bool | str, **kwargs: Any) -> None:
+        self.tls_context = _tls_context(verify)
+        self.tls_verify = verify
+        super().__init__(**kwargs)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         """Create the pool manager with deadline-aware connection pools."""
@@ -305,15 +354,26 @@ class _PinnedAdapter(HTTPAdapter):
 
     def build_connection_pool_key_attributes(
         self, request: requests.PreparedRequest, verify: Any, cert: Any = None
-    ) -> tuple[_HostParams, _PoolKwargs]:
+    ) -> Any:  # (host params, pool kwargs); requests types them with private TypedDicts
         """Add ``server_hostname`` so TLS uses the name while the socket goes to the IP."""
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+        if verify != self.tls_verify:
+            raise ValueError("this adapter's TLS context was built for another verify")
+        host_params, base_kwargs = super().build_connection_pool_key_attributes(
             request, verify, cert
         )
-        tls_name = getattr(request, "tls_name", None)
-        if host_params["scheme"] == "https" and tls_name:
-            # Also part of urllib3's pool key: a pool never serves two names.
-            pool_kwargs = cast("_PoolKwargs", {**pool_kwargs, "server_hostname": tls_name})
+        pool_kwargs: dict[str, Any] = dict(base_kwargs)
+        if host_params["scheme"] == "https":
+            # Trust is already in our context: urllib3 would load the CA file per connection.
+            pool_kwargs = {
+                key: value
+                for key, value in pool_kwargs.items()
+                if key not in ("ca_certs", "ca_cert_dir")
+            }
+            pool_kwargs["ssl_context"] = self.tls_context
+            tls_name = getattr(request, "tls_name", None)
+            if tls_name:
+                # Also part of urllib3's pool key: a pool never serves two names.
+                pool_kwargs["server_hostname"] = tls_name
         return host_params, pool_kwargs
 
 
@@ -374,7 +434,7 @@ class DeliveryClient:
         self.session.trust_env = False  # no proxies from the environment: they'd undo pinning
         # pool_maxsize = the worker's concurrency: one kept-alive connection per busy thread;
         # pool_connections = how many distinct (IP, name) pools stay cached.
-        self._adapter = _PinnedAdapter(pool_connections=max_hosts, pool_maxsize=pool_size)
+        self._adapter = _PinnedAdapter(verify, pool_connections=max_hosts, pool_maxsize=pool_size)
         self.session.mount("http://", self._adapter)
         self.session.mount("https://", self._adapter)
         self._watchdog = _Watchdog()
