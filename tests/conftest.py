@@ -55,6 +55,11 @@ def database_url(data_dir: Path) -> str:
     if PG_URL:
         reset_postgres(PG_URL)
         url = PG_URL
+        # Live hub processes share this database (signing keys, stored answers): they must read
+        # it with the same key ring as the in-process app, which uses the data dir's key.
+        from hub.crypto import _generated_key
+
+        os.environ.setdefault("IVALID_ENCRYPTION_KEYS", _generated_key(data_dir))
     else:
         url = f"sqlite:///{data_dir / 'test.db'}"
     upgrade(url)

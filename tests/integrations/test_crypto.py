@@ -63,9 +63,16 @@ def test_rotate_encryption_reencrypts_every_token(rt: SyncRuntime, connected: st
     old_key = (rt.settings.data_dir / crypto.KEY_FILE).read_text().strip()
     assert current.decrypt(before.access_token.encode())
     rotated_settings = dataclasses.replace(rt.settings, encryption_keys=f"{new},{old_key}")
-    counts = rotate_encryption(rt.db, rotated_settings)
-    assert counts.connections == 1
-    after = connection(rt, connected)
-    only_new = dataclasses.replace(rt.settings, encryption_keys=new)
-    assert crypto.decrypt(only_new, after.access_token) == clear
-    assert crypto.decrypt(only_new, after.refresh_token or "")
+    try:
+        counts = rotate_encryption(rt.db, rotated_settings)
+        assert counts.connections == 1
+        after = connection(rt, connected)
+        only_new = dataclasses.replace(rt.settings, encryption_keys=new)
+        assert crypto.decrypt(only_new, after.access_token) == clear
+        assert crypto.decrypt(only_new, after.refresh_token or "")
+    finally:
+        # The rotation re-encrypts the signing keys too, and they outlive the test: back to the
+        # data directory's key for the tests that follow.
+        rotate_encryption(
+            rt.db, dataclasses.replace(rt.settings, encryption_keys=f"{old_key},{new}")
+        )
