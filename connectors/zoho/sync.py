@@ -5,6 +5,7 @@ from __future__ import annotations
 from connectors.spec import Endpoint, StreamSpec, SyncSpec
 
 from . import const
+from .schema import CONTACT_FIELDS, LEAD_FIELDS
 
 # The engine's customer inbound handler and the customer.* pushes are not wired yet (see
 # docs/zoho.md, "What the hub side needs"): the streams declare what they sync, nothing more.
@@ -25,6 +26,7 @@ SPEC = SyncSpec(
             direction="both",
             mapping="zoho",
             remote_schema="zoho.contact",
+            remote_fields=CONTACT_FIELDS,
         ),
         StreamSpec(
             name=const.STREAM_LEADS,
@@ -32,6 +34,7 @@ SPEC = SyncSpec(
             direction="pull",
             mapping="zoho_leads",
             remote_schema="zoho.lead",
+            remote_fields=LEAD_FIELDS,
         ),
     ),
 )
