@@ -161,5 +161,8 @@ def test_one_owner_per_schema_and_transform() -> None:
     class Other(transforms.Transform):
         name = "phone_e164"
 
+        def transform(self, record: Any, context: transforms.Context) -> Any:
+            return None
+
     with pytest.raises(ValueError, match="already"):
         transforms.register_transform(Other)
