@@ -1,0 +1,195 @@
+"""Connecting Zoho CRM through the API: the data centre the callback names (checked against
+the trusted table) and the token answer's API domain stored per connection, the customer
+streams created, every later call sent to that data centre, DELETE revoking the grant there."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hub import crypto
+from hub.clock import ManualClock
+from hub.db import get_db
+from hub.integrations import context
+from hub.integrations.config import ProviderConfig
+from hub.integrations.runtime import SyncRuntime
+from hub.models import IntegrationConnection, IntegrationStream
+from hub.services.integration_inbound import local_services
+from tests.connectors.zoho_support import START
+from tests.fakes.zoho import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeZoho
+from tests.support import Api, Tenant
+
+NAME = "zoho"
+
+
+@pytest.fixture
+def user_location() -> str:
+    """Where the consenting user's Zoho organisation lives."""
+    return "eu"
+
+
+@pytest.fixture
+def zoho(monkeypatch: pytest.MonkeyPatch, user_location: str) -> Iterator[FakeZoho]:
+    """The fake with the US and EU data centres, on a pinned clock."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    clock = ManualClock(START)
+    with FakeZoho(("us", "eu"), user_location=user_location, now=clock.now) as fake:
+        yield fake
+
+
+@pytest.fixture
+def rt(app: Flask, zoho: FakeZoho) -> Iterator[SyncRuntime]:
+    """The app's SyncRuntime with the Zoho application pointed at the fake's data centres."""
+    provider = ProviderConfig(
+        connector=NAME,
+        client_id=DEFAULT_CLIENT_ID,
+        client_secret=DEFAULT_CLIENT_SECRET,
+        authorize_url=f"{zoho.base('us')}/oauth/v2/auth",
+        extra={"data_centres": zoho.data_centres()},
+    )
+    runtime = SyncRuntime(
+        db=get_db(app),
+        settings=app.config["IVALID"],
+        providers={NAME: provider},
+        clock=ManualClock(START),
+        worker_id="test-worker",
+        local=local_services(),
+        http_timeout=10.0,
+    )
+    previous = app.extensions.get("ivalid_sync")
+    app.extensions["ivalid_sync"] = runtime
+    yield runtime
+    if previous is None:
+        app.extensions.pop("ivalid_sync", None)
+    else:
+        app.extensions["ivalid_sync"] = previous
+
+
+def _consent(api: Api) -> dict[str, str]:
+    """Start connecting and follow the consent URL to the fake; the callback's query."""
+    resp = api.post(f"/v2/integrations/{NAME}/connect")
+    assert resp.status_code == 200, resp.get_json()
+    answer = requests.get(resp.get_json()["authorization_url"], allow_redirects=False, timeout=5)
+    assert answer.status_code == 302, answer.text
+    parts = urlsplit(answer.headers["Location"])
+    assert parts.path == f"/oauth/callback/{NAME}"
+    return dict(item.split("=", 1) for item in parts.query.split("&"))
+
+
+def _callback(client: FlaskClient, query: dict[str, str]) -> Any:
+    from urllib.parse import unquote
+
+    return client.get(
+        f"/oauth/callback/{NAME}?{urlencode({k: unquote(v) for k, v in query.items()})}"
+    )
+
+
+def _connection(rt: SyncRuntime, tenant: Tenant) -> IntegrationConnection | None:
+    with rt.db.session() as session:
+        conn = session.scalars(
+            select(IntegrationConnection).where(
+                IntegrationConnection.account_id == tenant.account_id,
+                IntegrationConnection.connector == NAME,
+            )
+        ).first()
+        if conn is not None:
+            session.expunge(conn)
+        return conn
+
+
+def test_eu_connection_stores_its_data_centre_and_streams(
+    rt: SyncRuntime, api: Api, client: FlaskClient, zoho: FakeZoho, tenant: Tenant
+) -> None:
+    """The code goes to the EU accounts server; the connection keeps the EU hosts; the
+    connector built for it calls the EU API domain only; contacts and leads streams exist."""
+    query = _consent(api)
+    resp = _callback(client, query)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert zoho.accounts.token_calls == [("eu", "authorization_code")]
+    conn = _connection(rt, tenant)
+    assert conn is not None and conn.status == "connected"
+    assert conn.endpoints == {
+        "location": "eu",
+        "accounts_server": zoho.base("eu"),
+        "api_domain": zoho.base("eu"),
+    }
+    with rt.db.session() as session:
+        streams = session.execute(
+            select(IntegrationStream.stream, IntegrationStream.technician_id).where(
+                IntegrationStream.connection_id == conn.id
+            )
+        ).all()
+        connector = context.connector_for(rt, session.get(IntegrationConnection, conn.id))
+    assert sorted(streams) == [("contacts", None), ("leads", None)]
+    zoho.requests.clear()
+    with connector:
+        identity = connector.check()
+    assert identity.id == str(conn.remote_account_id)
+    assert {r.location for r in zoho.requests} == {"eu"}
+    status = api.get(f"/v2/integrations/{NAME}")
+    assert status.status_code == 200 and status.get_json()["status"] == "connected"
+
+
+def test_reconnecting_keeps_one_row_per_stream(
+    rt: SyncRuntime, api: Api, client: FlaskClient, tenant: Tenant
+) -> None:
+    """A second consent of the same organisation does not duplicate the stream rows."""
+    for _ in range(2):
+        assert _callback(client, _consent(api)).status_code == 200
+    conn = _connection(rt, tenant)
+    assert conn is not None
+    with rt.db.session() as session:
+        names = session.scalars(
+            select(IntegrationStream.stream).where(IntegrationStream.connection_id == conn.id)
+        ).all()
+    assert sorted(names) == ["contacts", "leads"]
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"accounts-server": "https://accounts.evil.example"},
+        {"location": "xx"},
+        {"location": "us"},  # the EU accounts server does not belong to the US data centre
+    ],
+)
+def test_untrusted_data_centre_is_refused_before_any_token_call(
+    rt: SyncRuntime,
+    api: Api,
+    client: FlaskClient,
+    zoho: FakeZoho,
+    tenant: Tenant,
+    forged: dict[str, str],
+) -> None:
+    """A callback naming a host outside the table: no code exchange, no connection."""
+    query = {**_consent(api), **forged}
+    resp = _callback(client, query)
+    assert "untrusted_endpoint" in resp.get_data(as_text=True)
+    assert zoho.accounts.token_calls == []
+    conn = _connection(rt, tenant)
+    assert conn is None or conn.status != "connected"
+
+
+def test_delete_revokes_the_refresh_token_at_its_data_centre(
+    rt: SyncRuntime, api: Api, client: FlaskClient, zoho: FakeZoho, tenant: Tenant
+) -> None:
+    """DELETE /v2/integrations/zoho revokes the refresh token at the EU accounts server."""
+    assert _callback(client, _consent(api)).status_code == 200
+    conn = _connection(rt, tenant)
+    assert conn is not None
+    refresh = crypto.decrypt_optional(rt.settings, conn.refresh_token)
+    assert refresh and zoho.accounts.grants[refresh].revoked is False
+    resp = api.delete(f"/v2/integrations/{NAME}")
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["revoked"] is True
+    assert zoho.accounts.grants[refresh].revoked is True
+    assert zoho.accounts.revocations == [refresh]
+    after = _connection(rt, tenant)
+    assert after is not None and after.status == "disconnected" and after.refresh_token is None
