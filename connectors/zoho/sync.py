@@ -12,6 +12,8 @@ from . import const
 from .datacentres import DataCentres
 from .schema import CONTACT_FIELDS, LEAD_FIELDS
 
+CUSTOMER_EVENTS = frozenset({"customer.created", "customer.updated"})
+
 
 def check_endpoints(found: Mapping[str, str], config: Mapping[str, Any]) -> dict[str, str]:
     """The hosts of a connection, checked against Zoho's data centres (or the configured
@@ -58,6 +60,7 @@ SPEC = SyncSpec(
             name=const.STREAM_CONTACTS,
             local_type="customer",
             direction="both",
+            push_on=CUSTOMER_EVENTS,
             mapping="zoho",
             remote_schema="zoho.contact",
             remote_fields=CONTACT_FIELDS,

@@ -19,11 +19,13 @@ from hub.clock import ManualClock
 from hub.db import get_db
 from hub.integrations import context
 from hub.integrations.config import ProviderConfig
+from hub.integrations.engine import sync_now
 from hub.integrations.runtime import SyncRuntime
-from hub.models import IntegrationConnection, IntegrationStream
+from hub.models import Event, IntegrationConnection, IntegrationLink, IntegrationStream
 from hub.services.integration_inbound import local_services
 from tests.connectors.zoho_support import START
 from tests.fakes.zoho import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeZoho
+from tests.integrations.support import dispatch
 from tests.support import Api, Tenant
 
 NAME = "zoho"
@@ -126,7 +128,9 @@ def test_eu_connection_stores_its_data_centre_and_streams(
                 IntegrationStream.connection_id == conn.id
             )
         ).all()
-        connector = context.connector_for(rt, session.get(IntegrationConnection, conn.id))
+        row = session.get(IntegrationConnection, conn.id)
+        assert row is not None
+        connector = context.connector_for(rt, row)
     assert sorted(streams) == [("contacts", None), ("leads", None)]
     zoho.requests.clear()
     with connector:
@@ -193,3 +197,95 @@ def test_delete_revokes_the_refresh_token_at_its_data_centre(
     assert zoho.accounts.revocations == [refresh]
     after = _connection(rt, tenant)
     assert after is not None and after.status == "disconnected" and after.refresh_token is None
+
+
+def _connected(rt: SyncRuntime, api: Api, client: FlaskClient, tenant: Tenant) -> str:
+    assert _callback(client, _consent(api)).status_code == 200
+    conn = _connection(rt, tenant)
+    assert conn is not None
+    return conn.id
+
+
+def _contacts(zoho: FakeZoho) -> dict[str, dict[str, Any]]:
+    return dict(zoho.store("eu").modules["Contacts"].records)
+
+
+def test_customers_pushed_as_contacts_matched_and_refused_per_record(
+    app: Flask, rt: SyncRuntime, api: Api, client: FlaskClient, zoho: FakeZoho, tenant: Tenant
+) -> None:
+    """customer.created reaches the Zoho connection; one upsert writes the batch at the EU data
+    centre; a contact with the same e-mail is matched, not duplicated; a record Zoho refuses
+    is reported (link, connection, integration.error) without failing the others; an echo
+    is not written again; an edit is an update of the linked contact."""
+    existing = zoho.store("eu").create("Contacts", Last_Name="Ancien", Email="paul@example.fr")
+    connection_id = _connected(rt, api, client, tenant)
+    ids = {}
+    for key, body in {
+        "new": {"first_name": "Marie", "last_name": "Curie", "email": "marie@example.fr"},
+        "match": {"first_name": "Paul", "last_name": "Martin", "email": "Paul@example.fr"},
+        "bad": {"first_name": "Long", "last_name": "N" * 90, "email": "long@example.fr"},
+    }.items():
+        resp = api.post("/v2/customers", body)
+        assert resp.status_code == 201, resp.get_json()
+        ids[key] = resp.get_json()["id"]
+    dispatch(app)
+    before = len(_contacts(zoho))
+    zoho.requests.clear()
+    stats = sync_now(rt, connection_id)
+    assert stats is not None
+    upserts = [r for r in zoho.requests if r.path.endswith("/Contacts/upsert")]
+    assert len(upserts) == 1 and {r.location for r in zoho.requests} == {"eu"}
+    contacts = _contacts(zoho)
+    demo_customers = before - 1  # the tenant's demo customers exported too (not in `ids`)
+    assert demo_customers >= 0
+    emails = [c.get("Email") for c in contacts.values()]
+    assert emails.count("paul@example.fr") == 1 and emails.count("marie@example.fr") == 1
+    assert "long@example.fr" not in emails
+    with rt.db.session() as session:
+        links = {
+            link.local_id: link
+            for link in session.scalars(
+                select(IntegrationLink).where(
+                    IntegrationLink.connection_id == connection_id,
+                    IntegrationLink.local_type == "customer",
+                )
+            )
+        }
+        conn = session.get(IntegrationConnection, connection_id)
+        errors = session.scalars(
+            select(Event).where(
+                Event.account_id == tenant.account_id, Event.type == "integration.error"
+            )
+        ).all()
+    assert links[ids["match"]].remote_id == existing["id"]
+    assert links[ids["new"]].remote_state == "live" and not links[ids["new"]].pending
+    assert links[ids["bad"]].push_error and links[ids["bad"]].remote_id is None
+    assert conn is not None and conn.last_error_code == "INVALID_DATA"
+    assert [e.data["object"] for e in errors] == [{"type": "customer", "id": ids["bad"]}]
+
+    # Nothing changed: nothing written. An edit: one update of the linked contact.
+    zoho.requests.clear()
+    sync_now(rt, connection_id)
+    assert not [r for r in zoho.requests if r.method != "GET"]
+    assert api.put(f"/v2/customers/{ids['new']}", {"last_name": "Curie-Joliot"}).status_code == 200
+    dispatch(app)
+    sync_now(rt, connection_id)
+    remote_id = links[ids["new"]].remote_id
+    assert remote_id is not None
+    assert _contacts(zoho)[remote_id]["Last_Name"] == "Curie-Joliot"
+
+
+def test_customer_events_do_not_reach_connections_that_sync_no_customers(
+    app: Flask, rt: SyncRuntime, api: Api, client: FlaskClient, tenant: Tenant
+) -> None:
+    """Only the Zoho connection's contacts stream gets customer links."""
+    connection_id = _connected(rt, api, client, tenant)
+    resp = api.post("/v2/customers", {"first_name": "A", "last_name": "B"})
+    dispatch(app)
+    with rt.db.session() as session:
+        rows = session.execute(
+            select(IntegrationLink.connection_id, IntegrationLink.stream).where(
+                IntegrationLink.local_id == resp.get_json()["id"]
+            )
+        ).all()
+    assert rows == [(connection_id, "contacts")]
