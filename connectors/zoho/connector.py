@@ -110,7 +110,8 @@ class ZohoConnector(Connector):
         centre = centres.get(str(self.config.get("location") or "us"))
         api_domain = centres.check_api_domain(centre, self.config.get("api_domain"))
         self.api = ZohoApi(api_domain, tokens)
-        self.page_size = int(self.config.get("page_size") or const.PER_PAGE)
+        # The engine asks for large pages; Zoho serves at most 200 records a page.
+        self.page_size = min(int(self.config.get("page_size") or const.PER_PAGE), const.PER_PAGE)
 
     def close(self) -> None:
         """Release the HTTP pool."""

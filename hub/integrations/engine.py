@@ -93,6 +93,13 @@ def run(rt: SyncRuntime, connection_id: str, force_pull: bool = False) -> dict[s
     try:
         for stream in records.record_streams(cc):
             records.push_stream(cc, stream)
+        if pulled:
+            config = dict(conn.config or {})
+            for stream in records.record_streams(cc):
+                if stream.pulls and records.stream_enabled(cc, stream, config):
+                    records.pull_stream(cc, stream)
+            for stream in records.record_streams(cc):
+                records.push_stream(cc, stream)
         if calendar and conn.refresh_calendars:
             _refresh_calendars(cc)
         if calendar:

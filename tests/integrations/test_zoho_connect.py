@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from hub import crypto
 from hub.clock import ManualClock
-from hub.db import get_db
+from hub.db import get_db, transaction
 from hub.integrations import context
 from hub.integrations.config import ProviderConfig
 from hub.integrations.engine import sync_now
@@ -289,3 +289,109 @@ def test_customer_events_do_not_reach_connections_that_sync_no_customers(
             )
         ).all()
     assert rows == [(connection_id, "contacts")]
+
+
+def _customers(api: Api) -> list[dict[str, Any]]:
+    resp = api.get("/v2/customers", per_page=100)
+    assert resp.status_code == 200
+    return list(resp.get_json()["data"])
+
+
+def _enable_leads(rt: SyncRuntime, connection_id: str) -> None:
+    with rt.db.session() as session, transaction(session):
+        conn = session.get(IntegrationConnection, connection_id)
+        assert conn is not None
+        conn.config = {**(conn.config or {}), "streams": ["contacts", "leads"]}
+
+
+def test_contacts_pulled_into_customers_matched_edited_deleted_merged(
+    app: Flask, rt: SyncRuntime, api: Api, client: FlaskClient, zoho: FakeZoho, tenant: Tenant
+) -> None:
+    """Zoho contacts become customers (an existing customer with the same phone is linked,
+    not duplicated); an edit in Zoho updates the customer and is not written back; a
+    deletion or merge unlinks the customer (customers are never deleted); the cursor is saved
+    after every page."""
+    kept = api.post(
+        "/v2/customers",
+        {"first_name": "Jeanne", "last_name": "Sans", "phone": "06 55 44 33 22"},
+    ).get_json()["id"]
+    dispatch(app)  # before connecting: nothing to push, the match is made on our side
+    store = zoho.store("eu")
+    same_phone = store.create("Contacts", Last_Name="Sans", Phone="+33655443322")
+    fresh = store.create("Contacts", First_Name="Luc", Last_Name="Neuf", Email="luc@example.fr")
+    other = store.create("Contacts", Last_Name="Double", Email="double@example.fr")
+    connection_id = _connected(rt, api, client, tenant)
+    saved: list[int] = []
+    rt.hooks.after_cursor = lambda stream, n: saved.append(n)
+    stats = sync_now(rt, connection_id)
+    assert stats is not None and stats["matched"] >= 1 and saved
+    by_email = {c["email"]: c for c in _customers(api)}
+    assert by_email["luc@example.fr"]["first_name"] == "Luc"
+    with rt.db.session() as session:
+        linked = dict(
+            session.execute(
+                select(IntegrationLink.remote_id, IntegrationLink.local_id).where(
+                    IntegrationLink.connection_id == connection_id,
+                    IntegrationLink.remote_id.is_not(None),
+                )
+            ).all()
+        )
+    assert linked[same_phone["id"]] == kept
+    assert linked[fresh["id"]] == by_email["luc@example.fr"]["id"]
+    assert len([c for c in _customers(api) if c["last_name"] == "Sans"]) == 1
+
+    # An edit in Zoho: the customer follows, nothing is written back.
+    store.touch("Contacts", fresh["id"], Last_Name="Nouveau")
+    dispatch(app)
+    zoho.requests.clear()
+    sync_now(rt, connection_id)
+    dispatch(app)
+    sync_now(rt, connection_id)
+    assert not [r for r in zoho.requests if r.method != "GET"]
+    luc = next(c for c in _customers(api) if c["email"] == "luc@example.fr")
+    assert luc["last_name"] == "Nouveau"
+
+    # A merge (other into fresh) and a deletion: links go, customers stay.
+    store.merge("Contacts", fresh["id"], [other["id"]])
+    store.remove("Contacts", same_phone["id"])
+    sync_now(rt, connection_id)
+    with rt.db.session() as session:
+        remaining = set(
+            session.scalars(
+                select(IntegrationLink.remote_id).where(
+                    IntegrationLink.connection_id == connection_id,
+                    IntegrationLink.remote_id.is_not(None),
+                )
+            )
+        )
+    assert fresh["id"] in remaining
+    assert other["id"] not in remaining and same_phone["id"] not in remaining
+    assert any(c["id"] == kept for c in _customers(api))
+
+
+def test_leads_option_and_a_converted_lead_keeps_its_customer(
+    app: Flask, rt: SyncRuntime, api: Api, client: FlaskClient, zoho: FakeZoho, tenant: Tenant
+) -> None:
+    """Leads are read only when the connection lists them; a lead converted in Zoho keeps
+    the same customer, now linked to the new contact."""
+    store = zoho.store("eu")
+    lead = store.create("Leads", First_Name="Léa", Last_Name="Prospect", Email="lea@example.fr")
+    connection_id = _connected(rt, api, client, tenant)
+    sync_now(rt, connection_id)
+    assert "lea@example.fr" not in {c["email"] for c in _customers(api)}
+    _enable_leads(rt, connection_id)
+    sync_now(rt, connection_id)
+    customer = next(c for c in _customers(api) if c["email"] == "lea@example.fr")
+    contact_id = store.convert_lead(lead["id"])
+    dispatch(app)
+    sync_now(rt, connection_id)
+    same = [c for c in _customers(api) if c["email"] == "lea@example.fr"]
+    assert [c["id"] for c in same] == [customer["id"]]
+    with rt.db.session() as session:
+        link = session.scalars(
+            select(IntegrationLink).where(
+                IntegrationLink.connection_id == connection_id,
+                IntegrationLink.local_id == customer["id"],
+            )
+        ).one()
+    assert (link.stream, link.remote_id) == ("contacts", contact_id)
