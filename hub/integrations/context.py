@@ -109,6 +109,7 @@ def connector_for(rt: SyncRuntime, conn: IntegrationConnection) -> Connector:
         **rt.provider(conn.connector).connector_config(),
         "timeout": rt.http_timeout,
         "page_size": SYNC_PAGE_SIZE,
+        "now": rt.clock.now,  # the runtime's clock dates what the connector dates (expiries)
         **endpoints,
         **(conn.config or {}),
     }

@@ -5,6 +5,7 @@ streams created, every later call sent to that data centre, DELETE revoking the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from hub import crypto
 from hub.clock import ManualClock
 from hub.db import get_db, transaction
-from hub.integrations import context
+from hub.integrations import channels, context
 from hub.integrations.config import ProviderConfig
 from hub.integrations.engine import sync_now
 from hub.integrations.runtime import SyncRuntime
@@ -38,16 +39,23 @@ def user_location() -> str:
 
 
 @pytest.fixture
-def zoho(monkeypatch: pytest.MonkeyPatch, user_location: str) -> Iterator[FakeZoho]:
+def clock() -> ManualClock:
+    """The pinned clock the fake and the sync share."""
+    return ManualClock(START)
+
+
+@pytest.fixture
+def zoho(
+    monkeypatch: pytest.MonkeyPatch, user_location: str, clock: ManualClock
+) -> Iterator[FakeZoho]:
     """The fake with the US and EU data centres, on a pinned clock."""
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    clock = ManualClock(START)
     with FakeZoho(("us", "eu"), user_location=user_location, now=clock.now) as fake:
         yield fake
 
 
 @pytest.fixture
-def rt(app: Flask, zoho: FakeZoho) -> Iterator[SyncRuntime]:
+def rt(app: Flask, zoho: FakeZoho, clock: ManualClock) -> Iterator[SyncRuntime]:
     """The app's SyncRuntime with the Zoho application pointed at the fake's data centres."""
     provider = ProviderConfig(
         connector=NAME,
@@ -60,8 +68,9 @@ def rt(app: Flask, zoho: FakeZoho) -> Iterator[SyncRuntime]:
         db=get_db(app),
         settings=app.config["IVALID"],
         providers={NAME: provider},
-        clock=ManualClock(START),
+        clock=clock,
         worker_id="test-worker",
+        allow_http_push=True,
         local=local_services(),
         http_timeout=10.0,
     )
@@ -395,3 +404,54 @@ def test_leads_option_and_a_converted_lead_keeps_its_customer(
             )
         ).one()
     assert (link.stream, link.remote_id) == ("contacts", contact_id)
+
+
+def test_watch_channel_per_module_checked_renewed_and_disabled(
+    rt: SyncRuntime,
+    api: Api,
+    client: FlaskClient,
+    zoho: FakeZoho,
+    tenant: Tenant,
+    clock: ManualClock,
+) -> None:
+    """The channels job enables one watch channel for Contacts (leads are not read), with a
+    token; a notification with that token makes a pull due, a wrong token is refused; the
+    channel is renewed before it expires; DELETE disables it."""
+    connection_id = _connected(rt, api, client, tenant)
+    assert channels.renew_due(rt) == 1
+    assert len(zoho.channels) == 1
+    channel = next(iter(zoho.channels.values()))
+    assert channel.notify_url == f"{rt.base_url}/v2/integrations/{NAME}/notifications"
+    assert channel.channel_id.isdigit() and len(channel.token) <= 50
+    with rt.db.session() as session:
+        rows = {
+            r.stream: r
+            for r in session.scalars(
+                select(IntegrationStream).where(IntegrationStream.connection_id == connection_id)
+            )
+        }
+    assert rows["contacts"].channel_id == channel.channel_id and rows["leads"].channel_id is None
+    with rt.db.session() as session, transaction(session):
+        conn = session.get(IntegrationConnection, connection_id)
+        assert conn is not None
+        conn.next_sync_at = clock.now() + timedelta(hours=1)
+    body = {"channel_id": channel.channel_id, "module": "Contacts", "operation": "insert"}
+    bad = client.post(f"/v2/integrations/{NAME}/notifications", json={**body, "token": "forged"})
+    assert bad.status_code == 403, bad.get_json()
+    good = client.post(
+        f"/v2/integrations/{NAME}/notifications", json={**body, "token": channel.token}
+    )
+    assert good.status_code in (200, 202), good.get_json()
+    after = _connection(rt, tenant)
+    assert after is not None and after.next_sync_at is not None
+    assert after.next_sync_at <= clock.now()
+
+    # Nothing to renew yet; two days and a bit later the channel is replaced before expiry.
+    assert channels.renew_due(rt) == 0
+    clock.advance(timedelta(days=2, hours=1))
+    assert channels.renew_due(rt) == 1
+    assert list(zoho.channels) != [channel.channel_id] and len(zoho.channels) == 1
+
+    resp = api.delete(f"/v2/integrations/{NAME}")
+    assert resp.status_code == 200
+    assert zoho.channels == {}
