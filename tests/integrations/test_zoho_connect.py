@@ -455,3 +455,17 @@ def test_watch_channel_per_module_checked_renewed_and_disabled(
     resp = api.delete(f"/v2/integrations/{NAME}")
     assert resp.status_code == 200
     assert zoho.channels == {}
+
+
+def test_expired_access_token_refreshed_at_the_connection_data_centre(
+    rt: SyncRuntime, api: Api, client: FlaskClient, zoho: FakeZoho, tenant: Tenant
+) -> None:
+    """Zoho refuses the access token: the engine refreshes once at the EU accounts server."""
+    connection_id = _connected(rt, api, client, tenant)
+    zoho.accounts.expire_access_tokens()
+    zoho.accounts.token_calls.clear()
+    stats = sync_now(rt, connection_id)
+    assert stats is not None and stats["pages"] >= 1
+    assert zoho.accounts.token_calls == [("eu", "refresh_token")]
+    after = _connection(rt, tenant)
+    assert after is not None and after.status == "connected"
