@@ -217,7 +217,7 @@ def _refused(cc: ConnectionContext, item: _Pending, err: Exception, details: Any
         if details:
             extra["details"] = details
         state.error_event(session, conn, err, **extra)
-    log.warning("connection %s: %s %s refused: %s", cc.connection_id, "record", item.local_id, err)
+    log.warning("connection %s: record %s refused: %s", cc.connection_id, item.local_id, err)
 
 
 # -- pull ---------------------------------------------------------------------------------
