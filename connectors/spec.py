@@ -23,6 +23,10 @@ serialised cache the connector's OAuth client manages (`cache`), an encrypted ke
 Direction = Literal["both", "pull", "push"]
 LocalType = Literal["appointment", "customer", "payment"]
 BusyRule = Callable[[Mapping[str, Any]], bool]
+EndpointCheck = Callable[[Mapping[str, str], Mapping[str, Any]], dict[str, str]]
+"""`check(endpoints read from the callback, connector settings)` → endpoints to store."""
+OAuthUrls = Callable[[Mapping[str, str]], dict[str, str]]
+"""`urls(a connection's endpoints)` → OAuth URL overrides (`token_url`, `revoke_url`, …)."""
 """`rule(remote record data)` → True when a foreign remote object leaves its owner free."""
 
 
@@ -122,6 +126,12 @@ class SyncSpec:
     `env_prefix` names its settings (IVALID_<PREFIX>_CLIENT_ID, …); `endpoints` the hosts
     chosen per connection; `keep_token_fields` the token response fields stored with the
     connection (the whole raw response is kept encrypted as well).
+
+    `check_endpoints(found, config)` (optional) vets the endpoints read from the OAuth callback
+    against the connector's own list of trusted hosts (`config` is the connector's settings)
+    and returns what to store; it raises ValueError for a host it does not trust, before the
+    code is sent anywhere. `oauth_urls(endpoints)` (optional) gives a connection's OAuth URLs
+    (token, revocation) from its stored endpoints, for remotes with one server per region.
     """
 
     auth: AuthKind
@@ -130,6 +140,8 @@ class SyncSpec:
     token_store: TokenStore = "tokens"
     endpoints: tuple[Endpoint, ...] = ()
     keep_token_fields: tuple[str, ...] = ()
+    check_endpoints: EndpointCheck | None = field(default=None, compare=False)
+    oauth_urls: OAuthUrls | None = field(default=None, compare=False)
 
     @property
     def local_types(self) -> frozenset[str]:

@@ -1,7 +1,7 @@
 """Declarative field mappings between our objects and remote ones, and the engine applying them."""
 
 from mappings import (
-    crm,  # noqa: F401 - registers the customer and Zoho schemas and transforms
+    crm,  # noqa: F401  (registers the CRM transforms)
     record_transforms,  # noqa: F401  (registers its transforms)
 )
 from mappings.engine import (

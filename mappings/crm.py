@@ -1,9 +1,9 @@
-"""What CRM mappings need beside the calendar ones: the customer and Zoho record schemas, and
-transforms for phone numbers in E.164, tags as Zoho writes them, and country codes.
+"""Transforms CRM mappings need beside the generic ones: tags as `[{"name"}]` objects (the
+form Zoho CRM's `Tag` field takes) and country names as ISO codes.
 
-Importing `mappings` registers them (see mappings/__init__.py). Zoho record schemas accept any
-top-level name besides the standard fields: custom fields are per organisation, discovered from
-Zoho's field metadata when a connection is made, and checked by Zoho when a record is written.
+Importing `mappings` registers them (see mappings/__init__.py). The customer schema lives in
+mappings/schemas.py, `phone_e164` in mappings/record_transforms.py, and each CRM's record
+schema in its connector package (`StreamSpec.remote_fields`).
 """
 
 from __future__ import annotations
@@ -11,82 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mappings.schemas import Schema, register_schema
 from mappings.transforms import SKIP, Context, Param, Transform, first, register_transform
-
-CUSTOMER: Schema = {
-    "id": None,
-    "first_name": None,
-    "last_name": None,
-    "name": None,
-    "email": None,
-    "phone": None,
-    "address": {"street": None, "city": None, "postal_code": None, "country": None},
-    "preferences": {"preferred_contact": None, "preferred_time_slots": None, "language": None},
-    "tags": None,
-    "custom_fields": {"*": None},
-    "created_at": None,
-    "updated_at": None,
-}
-
-_ZOHO_SYSTEM = {
-    "id": None,
-    "Created_Time": None,
-    "Modified_Time": None,
-    "Owner": {"id": None, "name": None, "email": None},
-    "Created_By": {"id": None, "name": None},
-    "Modified_By": {"id": None, "name": None},
-    "Tag": None,
-    "Email_Opt_Out": None,
-    "Description": None,
-    "*": None,  # custom fields
-}
-
-ZOHO_CONTACT: Schema = {
-    **_ZOHO_SYSTEM,
-    **{
-        name: None
-        for name in (
-            "First_Name",
-            "Last_Name",
-            "Email",
-            "Secondary_Email",
-            "Phone",
-            "Mobile",
-            "Mailing_Street",
-            "Mailing_City",
-            "Mailing_Zip",
-            "Mailing_State",
-            "Mailing_Country",
-        )
-    },
-}
-
-ZOHO_LEAD: Schema = {
-    **_ZOHO_SYSTEM,
-    **{
-        name: None
-        for name in (
-            "First_Name",
-            "Last_Name",
-            "Company",
-            "Email",
-            "Phone",
-            "Mobile",
-            "Street",
-            "City",
-            "Zip_Code",
-            "State",
-            "Country",
-            "Converted__s",
-            "Lead_Status",
-        )
-    },
-}
-
-register_schema("customer", CUSTOMER)
-register_schema("zoho.contact", ZOHO_CONTACT)
-register_schema("zoho.lead", ZOHO_LEAD)
 
 
 @register_transform

@@ -46,8 +46,8 @@ def _decimal(value: Any) -> Decimal | None:
 
 @register_transform
 class PhoneE164(Transform):
-    """A phone number in E.164 (+33612345678); one without a country code is read in the
-    connection's `phone_region` (context), else in `region`."""
+    """A phone number in E.164 (+33612345678); numbers without a country code are read in the
+    connection's region (context `phone_region`), else the rule's `region` (FR by default)."""
 
     name = "phone_e164"
     params = {"source": Param("path"), "region": Param("str", False, "FR")}
@@ -57,9 +57,9 @@ class PhoneE164(Transform):
         value = first(record, self.path("source"))
         if value in (None, ""):
             return SKIP
+        region = str(context.extra.get("phone_region") or self.options.get("region") or "FR")
         try:
-            region = context.extra.get("phone_region") or self.options.get("region") or "FR"
-            number = phonenumbers.parse(str(value), str(region))
+            number = phonenumbers.parse(str(value), region)
         except phonenumbers.NumberParseException:
             return SKIP
         if not phonenumbers.is_possible_number(number):

@@ -73,7 +73,13 @@ SCHEMAS: dict[str, Schema] = {
 
 
 def register_schema(name: str, schema: Schema) -> None:
-    """Declare the fields of a new side (a connector's remote side, e.g. "crm.contact")."""
+    """Declare the fields of a new side (a connector's remote side, e.g. "crm.contact").
+
+    Declaring the same name again with other fields is refused: one owner per schema.
+    """
+    known = SCHEMAS.get(name)
+    if known is not None and known != schema:
+        raise ValueError(f"schema {name!r} is already declared with other fields")
     SCHEMAS[name] = schema
 
 

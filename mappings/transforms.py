@@ -139,7 +139,10 @@ TRANSFORMS: dict[str, type[Transform]] = {}
 
 
 def register_transform(cls: type[Transform]) -> type[Transform]:
-    """Class decorator: make a transform usable by name in mappings."""
+    """Class decorator: make a transform usable by name in mappings (each name once)."""
+    known = TRANSFORMS.get(cls.name)
+    if known is not None and known.__qualname__ != cls.__qualname__:
+        raise ValueError(f"transform {cls.name!r} is already {known.__module__}.{known.__name__}")
     TRANSFORMS[cls.name] = cls
     return cls
 

@@ -212,9 +212,7 @@ def _confirm(
     from tests.dashboard.support import csrf_from
 
     query = parse_qs(query_text)
-    form = {
-        "csrf_token": csrf_from(page.get_data(as_text=True)),
-        "state": query["state"][0],
-        "code": query.get("code", [""])[0],
-    }
+    # The form carries back every parameter of the provider's redirect, as hidden fields.
+    form = {key: values[0] for key, values in query.items()}
+    form["csrf_token"] = csrf_from(page.get_data(as_text=True))
     return client.post(path, data=form, headers=headers)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -102,15 +103,17 @@ class ZohoConnector(Connector):
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         """Config: `location` and `api_domain` (from the connection), optional `data_centres`
-        (the trusted table, for tests), `custom_fields` per stream, `page_size`; `clock` dates
-        channel expiries (a pinned clock in tests)."""
+        (the trusted table, for tests), `custom_fields` per stream, `page_size`, `now` (the
+        engine's clock); `clock` dates channel expiries (a pinned clock in tests)."""
         super().__init__(tokens, config)
-        self.clock = clock or (lambda: datetime.now(UTC))
+        now = self.config.get("now")
+        self.clock = clock or (now if callable(now) else None) or (lambda: datetime.now(UTC))
         centres = DataCentres.from_config(self.config.get("data_centres"))
         centre = centres.get(str(self.config.get("location") or "us"))
         api_domain = centres.check_api_domain(centre, self.config.get("api_domain"))
         self.api = ZohoApi(api_domain, tokens)
-        self.page_size = int(self.config.get("page_size") or const.PER_PAGE)
+        # The engine asks for large pages; Zoho serves at most 200 records a page.
+        self.page_size = min(int(self.config.get("page_size") or const.PER_PAGE), const.PER_PAGE)
 
     def close(self) -> None:
         """Release the HTTP pool."""
@@ -327,6 +330,11 @@ class ZohoConnector(Connector):
             stream=stream,
             resource_uri=events[0].get("resource_uri"),
         )
+
+    @staticmethod
+    def new_channel_id() -> str:
+        """A fresh channel id: Zoho wants a number (a long)."""
+        return str(10**17 + secrets.randbelow(9 * 10**17))
 
     def unsubscribe(self, channel: Channel) -> None:
         """Disable the channel."""

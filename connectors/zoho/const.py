@@ -32,7 +32,7 @@ PER_PAGE: Final = 200  # the most records a page holds
 DISCRETE_LIMIT: Final = 2000  # `page` reaches only the first 2,000 records; then `page_token`
 MAX_WRITE: Final = 100  # insert/update/upsert/delete: at most 100 records a call
 MAX_TOKEN_LENGTH: Final = 50  # a notification channel's verification token
-CHANNEL_TTL: Final = 24 * 3600  # we ask for one day (Zoho allows up to a week since v4)
+CHANNEL_TTL: Final = 3 * 24 * 3600  # three days, renewed when under one is left (max: a week)
 CHANNEL_RENEW_BEFORE: Final = 3600  # renew a channel an hour before it expires
 DUPLICATE_CHECK_FIELDS: Final = ("Email", "Phone")
 

@@ -220,8 +220,7 @@ def oauth_callback(name: str) -> WerkzeugResponse:
                     "dashboard/connect_confirm.html",
                     display=display,
                     name=name,
-                    state=args.get("state", ""),
-                    code=args.get("code", ""),
+                    callback_args=args,
                     environment=row.environment,
                 )
             )

@@ -30,7 +30,7 @@ from connectors.base import (
 from hub import crypto
 from hub.db import transaction
 from hub.errors import ApiError, NotFound
-from hub.integrations import context, engine, state
+from hub.integrations import context, engine, records, state
 from hub.integrations.runtime import SyncRuntime
 from hub.models import IntegrationConnection, IntegrationStream
 
@@ -105,6 +105,7 @@ def maintain(rt: SyncRuntime, connection_id: str) -> None:
             return
         cc = context.build(rt, session, conn)
         stale = list(conn.stale_channels or [])
+        config = dict(conn.config or {})
         rows = (
             list(
                 session.scalars(
@@ -135,9 +136,22 @@ def maintain(rt: SyncRuntime, connection_id: str) -> None:
                 if fresh is not None:
                     fresh.stale_channels = [s for s in fresh.stale_channels or [] if s not in stale]
         for row in rows:
+            if row.technician_id is None:
+                spec = next((s for s in cc.spec.streams if s.name == row.stream), None)
+                if spec is None or not spec.pulls or not records.stream_enabled(cc, spec, config):
+                    _not_watched(rt, row.id, now)
+                    continue
             _renew(rt, cc, row)
     finally:
         cc.close()
+
+
+def _not_watched(rt: SyncRuntime, row_id: str, now: datetime) -> None:
+    """A stream the connection does not read: asked again later, like a refused watch."""
+    with rt.db.session() as session, transaction(session):
+        row = session.get(IntegrationStream, row_id)
+        if row is not None and row.channel_id is None:
+            row.channel_expires_at = now + RETRY_REFUSED
 
 
 def _stop(connector: Connector, channel: Channel) -> None:
@@ -149,15 +163,26 @@ def _stop(connector: Connector, channel: Channel) -> None:
         log.info("stopping channel %s: %s", channel.id, err)
 
 
+def _stream_of(cc: context.ConnectionContext, row: IntegrationStream) -> str:
+    """The connector stream a row watches: a calendar's, or a per-connection stream's name."""
+    return row.stream if row.technician_id is None else cc.stream(row.remote_id)
+
+
+def _channel_id(connector: Connector) -> str:
+    """A new channel id, in the form the connector asks for (`new_channel_id`), else hex."""
+    make = getattr(connector, "new_channel_id", None)
+    return str(make()) if callable(make) else secrets.token_hex(16)
+
+
 def _renew(rt: SyncRuntime, cc: context.ConnectionContext, row: IntegrationStream) -> None:
-    """Open a new channel on one calendar, save it, then stop the one it replaces."""
+    """Open a new channel on one stream row, save it, then stop the one it replaces."""
     now = rt.clock.now()
     token = secrets.token_urlsafe(32)
     try:
         channel = cc.connector.subscribe(
-            cc.stream(row.remote_id),
+            _stream_of(cc, row),
             rt.notification_url(cc.name),
-            channel_id=secrets.token_hex(16),
+            channel_id=_channel_id(cc.connector),
             token=token,
         )
     except (AuthError, TransientError):
@@ -181,10 +206,10 @@ def _renew(rt: SyncRuntime, cc: context.ConnectionContext, row: IntegrationStrea
         cal.channel_token = crypto.encrypt(rt.settings, channel.token)
         cal.channel_expires_at = channel.expires_at
         cal.channel_error = None
-    if row.channel_id and row.channel_resource_id:
+    if row.channel_id and row.channel_resource_id and row.channel_id != channel.id:
         _stop(
             cc.connector,
-            Channel(row.channel_id, row.channel_resource_id, "", None, cc.stream(row.remote_id)),
+            Channel(row.channel_id, row.channel_resource_id, "", None, _stream_of(cc, row)),
         )
 
 

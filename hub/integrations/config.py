@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import connectors
@@ -39,6 +39,8 @@ class ProviderConfig:
     token_url: str | None = None
     revoke_url: str | None = None
     api_url: str | None = None
+    # Further connector settings (e.g. a table of trusted hosts pointing at a fake in tests).
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def configured(self) -> bool:
@@ -56,7 +58,8 @@ class ProviderConfig:
 
     def connector_config(self) -> dict[str, Any]:
         """Connector settings implied by the overrides (the API root)."""
-        return {"api_base_url": self.api_url} if self.api_url else {}
+        base = {"api_base_url": self.api_url} if self.api_url else {}
+        return {**self.extra, **base}
 
     @classmethod
     def from_env(cls, connector: str, environ: Mapping[str, str] | None = None) -> ProviderConfig:

@@ -36,7 +36,7 @@ from hub.errors import ApiError
 from hub.ids import new_id
 from hub.integrations import channels, context, links
 from hub.integrations.runtime import SyncRuntime
-from hub.integrations.tokens import save_token, token_cache_of
+from hub.integrations.tokens import endpoints_from_token, save_token, token_cache_of
 from hub.models import (
     IntegrationConnection,
     IntegrationLink,
@@ -194,23 +194,61 @@ def finish(
     code = args.get("code", "")
     if not code or len(code) > 4096:
         return Outcome(False, name, "missing_code", environment=row.environment)
-    oauth = context.oauth_client(rt, name)
+    try:
+        endpoints = callback_endpoints(rt, name, args)
+    except ValueError as err:
+        log.warning("connecting %s for %s refused: %s", name, row.account_id, err)
+        return Outcome(False, name, "untrusted_endpoint", environment=row.environment)
+    oauth = context.oauth_client(rt, name, endpoints)
     try:
         token = oauth.exchange_code(code, crypto.decrypt(rt.settings, row.code_verifier))
-        identity, calendars = _inspect(rt, name, token)
+        endpoints = _vetted(rt, name, {**endpoints, **endpoints_from_token(name, token.raw or {})})
+        identity, calendars = _inspect(rt, name, token, endpoints)
+    except ValueError as err:  # the token answer named a host the connector does not trust
+        log.warning("connecting %s for %s refused: %s", name, row.account_id, err)
+        return Outcome(False, name, "untrusted_endpoint", environment=row.environment)
     except (ConnectorError, crypto.DecryptionError) as err:
         log.warning("connecting %s for %s failed: %s", name, row.account_id, err)
         return Outcome(False, name, "exchange_failed", environment=row.environment)
     token_cache_holder = token_cache_of(oauth)
     cache = token_cache_holder.dump_cache() if token_cache_holder is not None else None
-    _save(rt, row, token, identity, calendars, cache)
+    _save(rt, row, token, identity, calendars, cache, endpoints)
     return Outcome(True, name, "connected", identity.email, row.environment)
 
 
-def _inspect(rt: SyncRuntime, name: str, token: OAuthToken) -> tuple[Identity, list[Any]]:
+def callback_endpoints(rt: SyncRuntime, name: str, args: dict[str, str]) -> dict[str, str]:
+    """The per-connection hosts the OAuth callback names, vetted by the connector's spec.
+
+    A value outside an endpoint's `allowed` list, or one the spec's `check_endpoints` does not
+    trust, raises ValueError: nothing (no code, no client secret) is sent to it.
+    """
+    spec = connectors.spec_of(name)
+    found: dict[str, str] = {}
+    for endpoint in spec.endpoints:
+        value = args.get(endpoint.from_callback) if endpoint.from_callback else None
+        if value:
+            if not endpoint.accepts(value):
+                raise ValueError(f"{endpoint.name} {value!r} is not allowed")
+            found[endpoint.name] = value
+        elif endpoint.default is not None:
+            found[endpoint.name] = endpoint.default
+    return _vetted(rt, name, found)
+
+
+def _vetted(rt: SyncRuntime, name: str, endpoints: dict[str, str]) -> dict[str, str]:
+    """`endpoints` as the connector's `check_endpoints` accepts them (ValueError if not)."""
+    spec = connectors.spec_of(name)
+    if spec.check_endpoints is None:
+        return endpoints
+    return spec.check_endpoints(endpoints, rt.provider(name).connector_config())
+
+
+def _inspect(
+    rt: SyncRuntime, name: str, token: OAuthToken, endpoints: dict[str, str]
+) -> tuple[Identity, list[Any]]:
     """Who the token belongs to, and the calendars it can see."""
     cls = connectors.get(name)
-    config = {**rt.provider(name).connector_config(), "timeout": rt.http_timeout}
+    config = {**rt.provider(name).connector_config(), **endpoints, "timeout": rt.http_timeout}
     with cls(StaticTokenProvider(token.access_token), config) as connector:
         identity = connector.check()
         lister = getattr(connector, "list_calendars", None)
@@ -225,6 +263,7 @@ def _save(
     identity: Identity,
     calendars: list[Any],
     cache: str | None = None,
+    endpoints: dict[str, str] | None = None,
 ) -> None:
     now = rt.clock.now()
     with rt.db.session() as session, transaction(session):
@@ -253,6 +292,7 @@ def _save(
             session.add(conn)
         elif conn.remote_account_id not in (None, identity.id):
             _forget_remote(session, conn)  # another remote account: its links mean nothing
+        conn.endpoints = {**(conn.endpoints or {}), **(endpoints or {})}
         save_token(rt, conn, token)
         conn.token_cache = crypto.encrypt_optional(rt.settings, cache)
         conn.status = "connected"
@@ -272,6 +312,7 @@ def _save(
             .values(cursor=None, full_sync_started_at=None)
             .execution_options(synchronize_session=False)
         )
+        links.ensure_connection_streams(session, conn)
         links.auto_link(session, conn, now)
 
 
@@ -309,8 +350,9 @@ def disconnect(rt: SyncRuntime, p: Principal, name: str) -> dict[str, Any]:
         refresh = crypto.decrypt_optional(rt.settings, conn.refresh_token)
         access = crypto.decrypt_optional(rt.settings, conn.access_token)
         connection_id = conn.id
+        endpoints = dict(conn.endpoints or {})
         session.expunge_all()
-    revoked = _revoke(rt, name, refresh or access, rows, access)
+    revoked = _revoke(rt, name, refresh or access, rows, access, endpoints)
     now = rt.clock.now()
     with rt.db.session() as session, transaction(session):
         conn = session.get(IntegrationConnection, connection_id, with_for_update=True)
@@ -346,17 +388,22 @@ def _revoke(
     token: str | None,
     rows: list[IntegrationStream],
     access: str | None,
+    endpoints: dict[str, str] | None = None,
 ) -> bool:
     """Stop the channels and revoke the grant; False if the provider could not be told."""
     if access:
         cls = connectors.get(name)
-        config = {**rt.provider(name).connector_config(), "timeout": rt.http_timeout}
+        config = {
+            **rt.provider(name).connector_config(),
+            **(endpoints or {}),
+            "timeout": rt.http_timeout,
+        }
         with cls(StaticTokenProvider(access), config) as connector:
             channels.stop_all(rt, connector, rows)
     if not token:
         return False
     try:
-        context.oauth_client(rt, name).revoke(token)
+        context.oauth_client(rt, name, endpoints).revoke(token)
     except NotSupported:
         return False
     except ConnectorError as err:

@@ -74,14 +74,24 @@ class ConnectionContext:
         self.connector.close()
 
 
-def oauth_client(rt: SyncRuntime, name: str) -> OAuth2Client:
-    """The OAuth client of a connector, with the configured application and endpoints."""
+def oauth_client(
+    rt: SyncRuntime, name: str, endpoints: dict[str, str] | None = None
+) -> OAuth2Client:
+    """The OAuth client of a connector, with the configured application and endpoints.
+
+    `endpoints` are a connection's stored hosts: a spec with `oauth_urls` derives the
+    connection's token and revocation URLs from them (one accounts server per region).
+    """
     provider = rt.provider(name)
+    urls = provider.oauth_endpoints()
+    spec = connectors.spec_of(name)
+    if endpoints and spec.oauth_urls is not None:
+        urls = {**urls, **spec.oauth_urls(endpoints)}
     return connectors.get(name).oauth_client(
         provider.client_id or "",
         provider.client_secret,
         rt.redirect_uri(name),
-        **provider.oauth_endpoints(),
+        **urls,
     )
 
 
@@ -93,11 +103,14 @@ SYNC_PAGE_SIZE = 2500
 def connector_for(rt: SyncRuntime, conn: IntegrationConnection) -> Connector:
     """A connector bound to the stored tokens of `conn`."""
     cls = connectors.get(conn.connector)
-    tokens = StoredTokenProvider(rt, conn.id, oauth_client(rt, conn.connector))
+    endpoints = dict(conn.endpoints or {})
+    tokens = StoredTokenProvider(rt, conn.id, oauth_client(rt, conn.connector, endpoints))
     config = {
         **rt.provider(conn.connector).connector_config(),
         "timeout": rt.http_timeout,
         "page_size": SYNC_PAGE_SIZE,
+        "now": rt.clock.now,  # the runtime's clock dates what the connector dates (expiries)
+        **endpoints,
         **(conn.config or {}),
     }
     return cls(tokens, config)

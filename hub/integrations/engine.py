@@ -17,7 +17,7 @@ from typing import Any
 import connectors
 from connectors.base import AuthError, ConnectorError, InvalidRequest, NotFound, TransientError
 from hub.db import transaction
-from hub.integrations import context, links, pull, push, state
+from hub.integrations import context, links, pull, push, records, state
 from hub.integrations.runtime import SyncRuntime
 from hub.models import IntegrationConnection
 
@@ -89,11 +89,22 @@ def run(rt: SyncRuntime, connection_id: str, force_pull: bool = False) -> dict[s
     errors: list[ConnectorError] = []
     with rt.db.session() as session:
         cc = context.build(rt, session, conn)
+    calendar = cc.spec.per_technician_stream() is not None
     try:
-        if conn.refresh_calendars:
-            _refresh_calendars(cc)
-        push.push_pending(cc)
+        for stream in records.record_streams(cc):
+            records.push_stream(cc, stream)
         if pulled:
+            config = dict(conn.config or {})
+            for stream in records.record_streams(cc):
+                if stream.pulls and records.stream_enabled(cc, stream, config):
+                    records.pull_stream(cc, stream)
+            for stream in records.record_streams(cc):
+                records.push_stream(cc, stream)
+        if calendar and conn.refresh_calendars:
+            _refresh_calendars(cc)
+        if calendar:
+            push.push_pending(cc)
+        if pulled and calendar:
             for cal in cc.calendars:
                 try:
                     pull.pull_calendar(cc, cal)

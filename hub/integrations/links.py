@@ -152,6 +152,36 @@ def drop_busy(session: Session, conn: IntegrationConnection, technician_ids: lis
         )
 
 
+def ensure_connection_streams(session: Session, conn: IntegrationConnection) -> list[str]:
+    """Create the stream rows kept once per connection (not per technician); their names."""
+    spec = connectors.spec_of(conn.connector)
+    wanted = [s.name for s in spec.streams if not s.per_technician]
+    have = set(
+        session.scalars(
+            select(IntegrationStream.stream).where(
+                IntegrationStream.connection_id == conn.id,
+                IntegrationStream.technician_id.is_(None),
+            )
+        )
+    )
+    for name in wanted:
+        if name not in have:
+            session.add(
+                IntegrationStream(
+                    id=new_id("ical"),
+                    account_id=conn.account_id,
+                    environment=conn.environment,
+                    connection_id=conn.id,
+                    stream=name,
+                    technician_id=None,
+                    remote_id=name,
+                    linked_by="auto",
+                )
+            )
+    session.flush()
+    return wanted
+
+
 def auto_link(session: Session, conn: IntegrationConnection, now: datetime) -> int:
     """Link every unlinked technician whose e-mail names one of the account's calendars."""
     linked = session.execute(

@@ -36,6 +36,24 @@ class LocalObjects(Protocol):
         ...
 
 
+class MatchableObjects(LocalObjects, Protocol):
+    """A local type remote records may create or be matched to (customers).
+
+    Before creating a local object for a remote record the engine asks `match` (an existing
+    object the record describes: same e-mail, else same phone in E.164) and links it instead.
+    """
+
+    def match(self, session: Session, principal: Principal, data: dict[str, Any]) -> str | None:
+        """The id of an existing object `data` (local field names) describes, if any."""
+        ...
+
+    def create(
+        self, session: Session, principal: Principal, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Create the object `data` describes and return its representation."""
+        ...
+
+
 @dataclass(frozen=True)
 class LocalServices:
     """The services' operations, by local type ("appointment", "customer", ...)."""
@@ -48,3 +66,12 @@ class LocalServices:
             return self.by_type[local_type]
         except KeyError:
             raise LookupError(f"no service handles local type {local_type!r}") from None
+
+    def matchable(self, local_type: str) -> MatchableObjects:
+        """The operations on a type remote records may create (LookupError if it has none)."""
+        objects = self.of(local_type)
+        if not (
+            callable(getattr(objects, "match", None)) and callable(getattr(objects, "create", None))
+        ):
+            raise LookupError(f"remote records cannot create local type {local_type!r}")
+        return objects  # type: ignore[return-value]

@@ -60,6 +60,7 @@ def push_pending(cc: ConnectionContext) -> int:
                     select(IntegrationLink.id)
                     .where(
                         IntegrationLink.connection_id == cc.connection_id,
+                        IntegrationLink.local_type == cc.calendar_spec.local_type,
                         IntegrationLink.pending.is_(True),
                         IntegrationLink.id > last,
                     )

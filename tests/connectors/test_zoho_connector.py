@@ -197,7 +197,7 @@ def test_watch_channel_notifies_and_is_verified(
     with pytest.raises(InvalidRequest):
         zoho_connector.subscribe("contacts", url, channel_id="1001", token="t" * 51)
     channel = zoho_connector.subscribe("contacts", url, channel_id="1001", token="s3cret-token")
-    assert channel.expires_at == clock.now().replace(microsecond=0) + timedelta(days=1)
+    assert channel.expires_at == clock.now().replace(microsecond=0) + timedelta(days=3)
     zoho_connector.create("contacts", {"Last_Name": "Notifié"})
     zoho.flush_notifications()
     assert len(received) == 1
@@ -229,7 +229,7 @@ def test_channel_renewal_moves_the_expiry(
     assert renewed.expires_at and channel.expires_at
     assert renewed.expires_at - channel.expires_at == timedelta(hours=23)
     assert list(zoho.channels) == ["7"]
-    clock.advance(timedelta(days=2))
+    clock.advance(timedelta(days=4))
     zoho_connector.create("contacts", {"Last_Name": "Trop tard"})
     zoho.flush_notifications()
     assert zoho.channels["7"].deliveries == []

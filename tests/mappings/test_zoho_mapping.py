@@ -143,3 +143,26 @@ def test_unknown_customer_field_is_refused() -> None:
     }
     with pytest.raises(MappingError, match="custom_field"):
         mappings.with_override(mappings.load("zoho"), bad)
+
+
+def test_one_owner_per_schema_and_transform() -> None:
+    """The customer schema and phone_e164 have one definition; Zoho's schemas come from its spec."""
+    import connectors
+    from mappings import record_transforms, schemas, transforms
+
+    assert transforms.TRANSFORMS["phone_e164"] is record_transforms.PhoneE164
+    assert schemas.SCHEMAS["customer"] is schemas.CUSTOMER
+    spec = connectors.spec_of("zoho")
+    assert spec.stream("contacts").remote_fields == schemas.SCHEMAS["zoho.contact"]
+    assert spec.stream("leads").remote_fields == schemas.SCHEMAS["zoho.lead"]
+    with pytest.raises(ValueError, match="already declared"):
+        schemas.register_schema("customer", {"id": None})
+
+    class Other(transforms.Transform):
+        name = "phone_e164"
+
+        def transform(self, record: Any, context: transforms.Context) -> Any:
+            return None
+
+    with pytest.raises(ValueError, match="already"):
+        transforms.register_transform(Other)

@@ -1,0 +1,88 @@
+"""The customer inbound service: remote records matched to customers by e-mail then E.164
+phone, created through the API's rules (same events), edited, never deleted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from hub.auth.guard import Principal
+from hub.auth.scopes import ALL_SCOPES
+from hub.db import get_db
+from hub.errors import ApiError
+from hub.models import Customer, Event
+from hub.services.integration_inbound import local_services
+from tests.support import Api, Tenant
+
+
+def _principal(tenant: Tenant) -> Principal:
+    return Principal(tenant.account_id, tenant.environment, ALL_SCOPES, "integration:test")
+
+
+def _customer(api: Api, **fields: Any) -> str:
+    body = {"first_name": "Marie", "last_name": "Dupont", **fields}
+    resp = api.post("/v2/customers", body)
+    assert resp.status_code == 201, resp.get_json()
+    return str(resp.get_json()["id"])
+
+
+def test_match_by_email_then_e164_phone(app: Flask, api: Api, tenant: Tenant) -> None:
+    """E-mail wins (any case); else a phone stored in national form matches its E.164 form."""
+    by_email = _customer(api, email="marie@example.fr", phone="+33 6 00 00 00 01")
+    by_phone = _customer(api, email="other@example.fr", phone="06 98 76 54 31")
+    objects = local_services().matchable("customer")
+    p = _principal(tenant)
+    with get_db(app).session() as session:
+        assert objects.match(session, p, {"email": "MARIE@example.fr"}) == by_email
+        assert objects.match(session, p, {"email": "x@y.fr", "phone": "+33698765431"}) == by_phone
+        assert objects.match(session, p, {"phone": "+33698765439"}) is None
+        assert objects.match(session, p, {"email": "nobody@example.fr"}) is None
+
+
+def test_match_stays_in_the_tenant(app: Flask, api: Api, other_tenant: Tenant) -> None:
+    """Another account's customer with the same e-mail is not a match."""
+    _customer(api, email="shared@example.fr")
+    with get_db(app).session() as session:
+        found = (
+            local_services()
+            .matchable("customer")
+            .match(session, _principal(other_tenant), {"email": "shared@example.fr"})
+        )
+    assert found is None
+
+
+def test_create_update_and_remote_delete(app: Flask, tenant: Tenant) -> None:
+    """Created and edited through the customer service (events recorded); a deletion keeps it."""
+    objects = local_services().matchable("customer")
+    p = _principal(tenant)
+    with get_db(app).session() as session:
+        made = objects.create(session, p, {"last_name": "Durand", "email": "D@x.fr"})
+        assert made["first_name"] == "-" and made["email"] == "d@x.fr"
+        objects.update(session, p, made["id"], {"phone": "+33612345670", "unknown": 1})
+        kept = objects.cancel(session, p, made["id"])
+        assert kept["phone"] == "+33612345670"
+        assert session.get(Customer, made["id"]) is not None
+        types = session.scalars(
+            select(Event.type).where(Event.account_id == tenant.account_id).order_by(Event.seq)
+        ).all()
+    assert [t for t in types if t.startswith("customer.")][-2:] == [
+        "customer.created",
+        "customer.updated",
+    ]
+
+
+def test_bad_remote_record_is_a_validation_error(app: Flask, tenant: Tenant) -> None:
+    """A remote e-mail the API would refuse is refused the same way (422, field named)."""
+    objects = local_services().matchable("customer")
+    with get_db(app).session() as session, pytest.raises(ApiError) as caught:
+        objects.create(session, _principal(tenant), {"last_name": "X", "email": "not-an-email"})
+    assert caught.value.status == 422 and caught.value.details == {"fields": ["email"]}
+
+
+def test_appointments_cannot_be_created_from_remote_records() -> None:
+    """Only types whose service offers match/create are matchable."""
+    with pytest.raises(LookupError):
+        local_services().matchable("appointment")
