@@ -19,19 +19,13 @@ def _out(as_json: bool, data: dict[str, Any], text: str) -> None:
     click.echo(json.dumps(data, ensure_ascii=False) if as_json else text)
 
 
-def _session() -> Any:
-    from hub.db import Database
-
-    settings = Settings.from_env()
-    return Database(settings.database_url, settings=settings).session()
-
-
 @contextmanager
 def _closing_session() -> Iterator[Any]:
     """A session on a database whose connections are closed afterwards."""
     from hub.db import Database
 
-    database = Database(Settings.from_env().database_url)
+    settings = Settings.from_env()
+    database = Database(settings.database_url, settings=settings)
     try:
         with database.session() as session:
             yield session
@@ -118,7 +112,7 @@ def accounts_create(name: str, timezone: str, as_json: bool) -> None:
     """Create an account."""
     from hub.services.credentials import CredentialError, create_account
 
-    with _session() as session:
+    with _closing_session() as session:
         try:
             account = create_account(session, name, timezone)
         except CredentialError as exc:
@@ -134,7 +128,7 @@ def _issue(kind: str, account: str, env: str, scopes: str | None, name: str, as_
     from hub.services.credentials import CredentialError, create_client, create_key
 
     make = create_client if kind == "client" else create_key
-    with _session() as session:
+    with _closing_session() as session:
         try:
             issued = make(session, account, env, scopes, name)
         except CredentialError as exc:
@@ -272,7 +266,7 @@ def demo(name: str, as_json: bool) -> None:
     from hub.services.credentials import create_account, create_client, create_key
 
     settings = Settings.from_env()
-    with _session() as session:
+    with _closing_session() as session:
         account = create_account(session, name)
         ids = demo_data.seed(session, account.id, "sandbox")
         client = create_client(session, account.id, "sandbox", None, "demo")

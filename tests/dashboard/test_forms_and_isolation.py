@@ -200,8 +200,10 @@ def test_session_cookie_flags(app: Flask, developer: User) -> None:
     cookie = next(h for h in resp.headers.getlist("Set-Cookie") if h.startswith("ivalid_session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     from hub import create_app
+    from hub.db import get_db
 
     secure = create_app({**_config(app), "public_url": "https://hub.example.fr"})
+    get_db(secure).engine.dispose()
     assert secure.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_SECURE"] is False
 

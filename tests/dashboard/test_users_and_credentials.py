@@ -136,6 +136,7 @@ def test_password_reset_by_email(
     assert signed_in.get("/dashboard/sandbox/webhooks").status_code == 302  # signed out
     assert sign_in(browser, user).status_code == 401
     assert sign_in(browser, user, "un tout nouveau secret").status_code == 302
+    get_db(app).engine.dispose()
 
 
 def test_the_attempt_limit_counts_per_email_and_per_address(app: Flask, tenant: Tenant) -> None:
