@@ -574,7 +574,7 @@ def run(target: Target, events: int, changes: int) -> list[Phase]:
     hub_rate = full.records / full.seconds if full.seconds else 0.0
     print(
         f"baseline: the connector alone lists {records:,} records at {raw:,.0f} records/s; "
-        f"the hub's full sync runs at {hub_rate / raw:.0%} of that"
+        f"the hub's full sync runs at {hub_rate / raw:.1%} of that"
         if raw
         else ""
     )
