@@ -28,6 +28,7 @@ from connectors.base import (
     Identity,
     InvalidRequest,
     Manifest,
+    NotFound,
     Notification,
     NotSupported,
     Page,
@@ -214,16 +215,13 @@ class ZohoConnector(Connector):
         del_since = _time(state.get("del_since"))
         del_seen = set(state.get("del_seen") or [])
         page_no = int(state.get("page") or 1)
-        if state.get("since") is None and del_since is None:
-            # A full pass: deletions before it are not ours to apply; start the mark now.
-            rows: list[dict[str, Any]] = []
-            more = False
-            del_high = _time(state.get("high"))
-        else:
-            rows, more = self.api.deleted(
-                module, page=page_no, modified_since=del_since - ONE_SECOND if del_since else None
-            )
-            del_high = _time(state.get("del_high")) or del_since
+        # A full pass (a first connection, or a reconnection: the cursor was dropped) reads the
+        # whole list: a record deleted while disconnected must unlink its customer; a deletion
+        # of a record that was never linked changes nothing.
+        rows, more = self.api.deleted(
+            module, page=page_no, modified_since=del_since - ONE_SECOND if del_since else None
+        )
+        del_high = _time(state.get("del_high")) or del_since
         deleted = []
         del_high_seen = set(state.get("del_high_seen") or del_seen)
         for row in rows:
@@ -289,6 +287,12 @@ class ZohoConnector(Connector):
         """Change fields of one record (Zoho has no etag precondition on records; last write
         wins, which the engine's conflict rule accounts for)."""
         result = self.api.update(_module(stream), [{**payload, "id": remote_id}])[0]
+        if (
+            not result.ok
+            and result.code == "INVALID_DATA"
+            and result.details.get("api_name") == "id"
+        ):
+            raise NotFound(f"{stream} {remote_id} not found", reason=result.code)  # deleted
         if not result.ok:
             raise InvalidRequest(
                 f"Zoho refused the update: {result.code}",

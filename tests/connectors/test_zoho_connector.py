@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from connectors.base import Channel, InvalidRequest, Page, RateLimited
+from connectors.base import Channel, InvalidRequest, NotFound, Page, RateLimited
 from connectors.zoho import ZohoConnector
 from connectors.zoho.tokens import SharedTokenProvider
 from hub.clock import ManualClock
@@ -44,7 +44,8 @@ def test_full_read_uses_pages_of_200_then_page_token(
     assert all("page_token" in r.query and "page" not in r.query for r in lists[10:])
     assert all(r.query["per_page"] == "200" for r in lists)
     assert all(r.query["sort_by"] == "Modified_Time" for r in lists)
-    assert zoho.calls["records.deleted"] == 0  # a first pass has no deletions to apply
+    # A full pass reads the deleted list too (after a reconnection its deletions unlink).
+    assert zoho.calls["records.deleted"] == 1
     assert cursor["phase"] == "records" and cursor["since"]
 
 
@@ -139,14 +140,15 @@ def test_phone_matches_when_email_does_not(zoho: FakeZoho, zoho_connector: ZohoC
 
 
 def test_update_delete_get(zoho: FakeZoho, zoho_connector: ZohoConnector) -> None:
-    """Update by id, fetch, delete (twice is fine)."""
+    """Update by id, fetch, delete (twice is fine); an update of a deleted record is NotFound
+    (the engine creates the record again)."""
     record = zoho_connector.create("contacts", {"Last_Name": "Durand"})
     zoho_connector.update("contacts", record.id, {"First_Name": "Anne"}, None)
     assert zoho_connector.get("contacts", record.id).data["First_Name"] == "Anne"
     zoho_connector.delete("contacts", record.id, None)
     zoho_connector.delete("contacts", record.id, None)
     assert record.id not in zoho.store().modules["Contacts"].records
-    with pytest.raises(InvalidRequest):
+    with pytest.raises(NotFound):
         zoho_connector.update("contacts", record.id, {"First_Name": "X"}, None)
 
 
