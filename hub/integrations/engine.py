@@ -2,7 +2,9 @@
 
 A run holds the connection's lease: it links new technicians, pushes pending appointments,
 then, if a pull is due (schedule, push notification or "sync now"), pulls every linked
-calendar and pushes again (remote changes the rules refused are put back at once). Errors
+calendar and every record stream and pushes again (remote changes the rules refused are put
+back at once); a record stream due on its own (a notification for that stream,
+`IntegrationStream.pull_due_at`) is pulled alone. Errors
 decide what happens next: AuthError → `reauth_required`; TransientError (429, 403 rate
 limits, 5xx, network) → exponential back-off with jitter (`backoff_until`), never a sleep;
 anything else is recorded and retried at the next interval.
@@ -14,12 +16,14 @@ import logging
 import threading
 from typing import Any
 
+from sqlalchemy import select
+
 import connectors
 from connectors.base import AuthError, ConnectorError, InvalidRequest, NotFound, TransientError
 from hub.db import transaction
 from hub.integrations import context, links, pull, push, records, state
 from hub.integrations.runtime import SyncRuntime
-from hub.models import IntegrationConnection
+from hub.models import IntegrationConnection, IntegrationStream
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +68,11 @@ def _refresh_calendars(cc: context.ConnectionContext) -> None:
             conn.refresh_calendars = False
 
 
-def _prepare(rt: SyncRuntime, connection_id: str) -> tuple[IntegrationConnection, bool] | None:
-    """Link new technicians; returns the connection and whether a pull is due."""
+def _prepare(
+    rt: SyncRuntime, connection_id: str
+) -> tuple[IntegrationConnection, bool, set[str]] | None:
+    """Link new technicians; returns the connection, whether its pull is due, and the record
+    streams due on their own (a notification for them)."""
     now = rt.clock.now()
     with rt.db.session() as session, transaction(session):
         conn = session.get(IntegrationConnection, connection_id)
@@ -73,8 +80,17 @@ def _prepare(rt: SyncRuntime, connection_id: str) -> tuple[IntegrationConnection
             return None
         links.auto_link(session, conn, now)
         due = conn.next_sync_at is not None and conn.next_sync_at <= now
+        streams = set(
+            session.scalars(
+                select(IntegrationStream.stream).where(
+                    IntegrationStream.connection_id == connection_id,
+                    IntegrationStream.technician_id.is_(None),
+                    IntegrationStream.pull_due_at <= now,
+                )
+            )
+        )
         session.expunge(conn)
-        return conn, due
+        return conn, due, streams
 
 
 def run(rt: SyncRuntime, connection_id: str, force_pull: bool = False) -> dict[str, Any]:
@@ -84,8 +100,8 @@ def run(rt: SyncRuntime, connection_id: str, force_pull: bool = False) -> dict[s
     if prepared is None:
         state.release(rt, connection_id)
         return {}
-    conn, due = prepared
-    pulled = force_pull or due
+    conn, due, due_streams = prepared
+    pulled = force_pull or due  # every stream (the schedule: polling stays the fallback)
     errors: list[ConnectorError] = []
     with rt.db.session() as session:
         cc = context.build(rt, session, conn)
@@ -93,11 +109,15 @@ def run(rt: SyncRuntime, connection_id: str, force_pull: bool = False) -> dict[s
     try:
         for stream in records.record_streams(cc):
             records.push_stream(cc, stream)
-        if pulled:
+        if pulled or due_streams:
             config = dict(conn.config or {})
             for stream in records.record_streams(cc):
+                if not (pulled or stream.name in due_streams):
+                    continue
                 if stream.pulls and records.stream_enabled(cc, stream, config):
                     records.pull_stream(cc, stream)
+                else:
+                    records.pull_done(cc, stream.name)
             for stream in records.record_streams(cc):
                 records.push_stream(cc, stream)
         if calendar and conn.refresh_calendars:
@@ -132,6 +152,18 @@ def run(rt: SyncRuntime, connection_id: str, force_pull: bool = False) -> dict[s
         cc.close()
     state.release(rt, connection_id)
     return dict(cc.stats)
+
+
+def request_stream_pull(rt: SyncRuntime, stream_id: str) -> None:
+    """Make a pull of one record stream due now (a push notification for it): the next run
+    pulls that stream only, unless the connection's scheduled pull is due too."""
+    now = rt.clock.now()
+    with rt.db.session() as session, transaction(session):
+        row = session.get(IntegrationStream, stream_id)
+        if row is None:
+            return
+        if row.pull_due_at is None or row.pull_due_at > now:
+            row.pull_due_at = now
 
 
 def request_sync(rt: SyncRuntime, connection_id: str, refresh_calendars: bool = False) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -245,6 +246,7 @@ def pull_stream(cc: ConnectionContext, stream: StreamSpec) -> None:
         if row is None:
             return
         row_id, cursor = row.id, row.cursor
+    started = cc.rt.clock.now()
     mapping = _stream_mapping(cc, stream)
     for number, page in enumerate(cc.connector.read(stream.name, cursor), start=1):
         cc.stats["pages"] += 1
@@ -263,6 +265,25 @@ def pull_stream(cc: ConnectionContext, stream: StreamSpec) -> None:
                 .execution_options(synchronize_session=False)
             )
         cc.rt.hooks.after_cursor(stream.name, number)
+    pull_done(cc, stream.name, started)
+
+
+def pull_done(cc: ConnectionContext, stream: str, started: datetime | None = None) -> None:
+    """The stream was pulled: its own due time (a notification) is met, unless one came
+    after the pull began (`started`), which stays due."""
+    started = started or cc.rt.clock.now()
+    with cc.session() as session, transaction(session):
+        session.execute(
+            update(IntegrationStream)
+            .where(
+                IntegrationStream.connection_id == cc.connection_id,
+                IntegrationStream.stream == stream,
+                IntegrationStream.technician_id.is_(None),
+                IntegrationStream.pull_due_at <= started,
+            )
+            .values(pull_due_at=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _stream_mapping(cc: ConnectionContext, stream: StreamSpec) -> FieldMapping:

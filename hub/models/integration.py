@@ -70,6 +70,9 @@ class IntegrationConnection(TenantOwned, Base):
     last_error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # What the remote last reported of its own limits (API credits used, remaining, reset),
+    # as the connector reads them from its answers; None until it reports any.
+    remote_usage: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # Channels of calendars relinked or unlinked, to stop with the provider (a worker job).
     stale_channels: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Technicians unlinked on purpose: not linked again automatically by their e-mail.
@@ -104,6 +107,12 @@ class IntegrationStream(TenantOwned, Base):
     # Set when a full listing starts: busy rows and links not seen since were deleted remotely.
     full_sync_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A pull of this stream alone is due (a push notification for it): the connection's run
+    # pulls it even when the connection's scheduled pull (`next_sync_at`) is not due.
+    pull_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The remote container's field metadata as discovered at connect (custom fields and all):
+    # [{"name", "label", "type", "custom"}], None until discovered.
+    remote_fields: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     channel_id: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     channel_resource_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
     channel_token: Mapped[str | None] = mapped_column(Text, nullable=True)  # Fernet

@@ -12,6 +12,7 @@ from hub.auth.guard import Principal
 from hub.db import transaction
 from hub.ids import new_id
 from hub.models import Appointment, Customer
+from hub.phones import e164
 from hub.schemas.appointments import AppointmentQuery
 from hub.schemas.customers import CustomerCreate, CustomerQuery, CustomerUpdate
 from hub.services import events
@@ -33,6 +34,7 @@ def create(session: Session, p: Principal, body: CustomerCreate) -> dict[str, An
             last_name=body.last_name,
             email=str(body.email).lower() if body.email else None,
             phone=body.phone,
+            phone_e164=e164(body.phone),
             address=_dump(body.address),
             preferences=_dump(body.preferences),
             tags=list(dict.fromkeys(body.tags)),
@@ -64,6 +66,8 @@ def update(
             if getattr(c, field) != value:
                 setattr(c, field, value)
                 changed = True
+        if "phone" in changes:
+            c.phone_e164 = e164(c.phone)
         if changed:
             session.flush()
             events.record(

@@ -205,6 +205,7 @@ def seed(
             last_name="Dupont",
             email="marie.dupont@example.com",
             phone="+33612345678",
+            phone_e164="+33612345678",
             address={
                 "street": "15 rue des Lilas",
                 "city": "Paris",

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import phonenumbers
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.auth.guard import Principal
 from hub.errors import ApiError
 from hub.integrations.ports import LocalServices
 from hub.models import Customer
+from hub.phones import DEFAULT_REGION, e164
 from hub.schemas.appointments import AppointmentUpdate
 from hub.schemas.customers import CustomerCreate, CustomerUpdate
 from hub.services import appointments, customers
@@ -41,19 +41,6 @@ class AppointmentObjects:
         return appointments.set_status(session, principal, local_id, "cancelled")
 
 
-def e164(phone: str | None, region: str = "FR") -> str | None:
-    """A phone number in E.164, read in `region` without a country code; None if not one."""
-    if not phone:
-        return None
-    try:
-        number = phonenumbers.parse(phone, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def _validated(model: Any, data: dict[str, Any]) -> Any:
     """`data` as the API's request schema reads it; 422 VALIDATION_ERROR with its fields."""
     try:
@@ -72,17 +59,21 @@ class CustomerObjects:
     customer deletion): the engine drops the link and the customer stays.
     """
 
-    def __init__(self, region: str = "FR") -> None:
-        """`region` reads stored phone numbers that have no country code."""
+    def __init__(self, region: str = DEFAULT_REGION) -> None:
+        """`region` reads a remote record's phone number that has no country code."""
         self.region = region
 
     def match(self, session: Session, principal: Principal, data: dict[str, Any]) -> str | None:
-        """An existing customer with the same e-mail (any case), else the same E.164 phone."""
+        """An existing customer with the same e-mail (any case), else the same E.164 phone.
+
+        Both are indexed lookups: e-mails are stored lower-cased, phones also in E.164
+        (`Customer.phone_e164`, set by the customer service on every write).
+        """
         email = str(data.get("email") or "").strip().lower()
         if email:
             found = session.scalars(
                 scoped(select(Customer.id), Customer, principal)
-                .where(func.lower(Customer.email) == email)
+                .where(Customer.email == email)
                 .order_by(Customer.created_at, Customer.id)
                 .limit(1)
             ).first()
@@ -91,18 +82,13 @@ class CustomerObjects:
         phone = e164(data.get("phone"), self.region)
         if phone is None:
             return None
-        digits = phone[-6:]
-        rows = session.execute(
-            scoped(select(Customer.id, Customer.phone), Customer, principal)
-            .where(Customer.phone.is_not(None))
+        found = session.scalars(
+            scoped(select(Customer.id), Customer, principal)
+            .where(Customer.phone_e164 == phone)
             .order_by(Customer.created_at, Customer.id)
-        ).all()
-        for customer_id, stored in rows:
-            if digits in "".join(ch for ch in stored or "" if ch.isdigit()) and (
-                e164(stored, self.region) == phone
-            ):
-                return str(customer_id)
-        return None
+            .limit(1)
+        ).first()
+        return str(found) if found else None
 
     def create(
         self, session: Session, principal: Principal, data: dict[str, Any]

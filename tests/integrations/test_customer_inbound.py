@@ -86,3 +86,33 @@ def test_appointments_cannot_be_created_from_remote_records() -> None:
     """Only types whose service offers match/create are matchable."""
     with pytest.raises(LookupError):
         local_services().matchable("appointment")
+
+
+@pytest.mark.parametrize(
+    ("edit", "stored", "matches"),
+    [
+        ({"phone": "06 11 22 33 44"}, "+33611223344", "+33611223344"),
+        ({"phone": "+33 6 11 22 33 45"}, "+33611223345", "0611223345"),
+        ({"phone": "12 34 56"}, None, None),
+        ({"phone": None}, None, None),
+        ({"last_name": "Durand"}, "+33600000009", "+33600000009"),  # phone untouched
+    ],
+)
+def test_every_phone_write_keeps_the_e164_column(
+    app: Flask, api: Api, tenant: Tenant, edit: dict[str, Any], stored: Any, matches: Any
+) -> None:
+    """Created and edited through the API, the indexed E.164 column follows the phone, and
+    matching reads it."""
+    made = _customer(api, phone="06 00 00 00 09")
+    resp = api.put(f"/v2/customers/{made}", edit)
+    assert resp.status_code == 200, resp.get_json()
+    with get_db(app).session() as session:
+        customer = session.get(Customer, made)
+        assert customer is not None and customer.phone_e164 == stored
+        if matches is not None:
+            found = (
+                local_services()
+                .matchable("customer")
+                .match(session, _principal(tenant), {"phone": matches})
+            )
+            assert found == made

@@ -20,7 +20,7 @@ from hub.clock import ManualClock
 from hub.db import get_db, transaction
 from hub.integrations import channels, context
 from hub.integrations.config import ProviderConfig
-from hub.integrations.engine import sync_now
+from hub.integrations.engine import run_due, sync_now
 from hub.integrations.runtime import SyncRuntime
 from hub.models import Event, IntegrationConnection, IntegrationLink, IntegrationStream
 from hub.services.integration_inbound import local_services
@@ -415,7 +415,8 @@ def test_watch_channel_per_module_checked_renewed_and_disabled(
     clock: ManualClock,
 ) -> None:
     """The channels job enables one watch channel for Contacts (leads are not read), with a
-    token; a notification with that token makes a pull due, a wrong token is refused; the
+    token; a notification with that token makes a pull of Contacts due, a wrong token is
+    refused; the
     channel is renewed before it expires; DELETE disables it."""
     connection_id = _connected(rt, api, client, tenant)
     assert channels.renew_due(rt) == 1
@@ -444,7 +445,10 @@ def test_watch_channel_per_module_checked_renewed_and_disabled(
     assert good.status_code in (200, 202), good.get_json()
     after = _connection(rt, tenant)
     assert after is not None and after.next_sync_at is not None
-    assert after.next_sync_at <= clock.now()
+    assert after.next_sync_at > clock.now()  # the connection's poll is not brought forward
+    with rt.db.session() as session:
+        due = session.get(IntegrationStream, rows["contacts"].id)
+        assert due is not None and due.pull_due_at == clock.now()  # Contacts alone is
 
     # Nothing to renew yet; two days and a bit later the channel is replaced before expiry.
     assert channels.renew_due(rt) == 0
@@ -469,3 +473,64 @@ def test_expired_access_token_refreshed_at_the_connection_data_centre(
     assert zoho.accounts.token_calls == [("eu", "refresh_token")]
     after = _connection(rt, tenant)
     assert after is not None and after.status == "connected"
+
+
+def test_a_contacts_notification_pulls_contacts_only(
+    app: Flask,
+    rt: SyncRuntime,
+    api: Api,
+    client: FlaskClient,
+    zoho: FakeZoho,
+    tenant: Tenant,
+    clock: ManualClock,
+) -> None:
+    """With leads read too, a Contacts notification pulls Contacts and not Leads (counted at
+    the fake); the scheduled poll still pulls every stream."""
+    store = zoho.store("eu")
+    connection_id = _connected(rt, api, client, tenant)
+    _enable_leads(rt, connection_id)
+    sync_now(rt, connection_id)
+    assert channels.renew_due(rt) == 1  # one connection, a channel per read module
+    by_module = {c.events[0].split(".")[0]: c for c in zoho.channels.values()}
+    assert sorted(by_module) == ["Contacts", "Leads"]
+    with rt.db.session() as session, transaction(session):
+        conn = session.get(IntegrationConnection, connection_id)
+        assert conn is not None
+        conn.next_sync_at = clock.now() + timedelta(hours=1)
+    assert run_due(rt) == 0  # nothing due
+
+    store.create("Contacts", First_Name="Noé", Last_Name="Contact", Email="noe@example.fr")
+    store.create("Leads", First_Name="Lou", Last_Name="Piste", Email="lou@example.fr")
+    contacts = by_module["Contacts"]
+    zoho.requests.clear()
+    resp = client.post(
+        f"/v2/integrations/{NAME}/notifications",
+        json={
+            "channel_id": contacts.channel_id,
+            "module": "Contacts",
+            "operation": "insert",
+            "token": contacts.token,
+        },
+    )
+    assert resp.status_code in (200, 202), resp.get_json()
+    assert run_due(rt) == 1
+    paths = [r.path for r in zoho.requests]
+    assert any(p.startswith("/crm/v8/Contacts") for p in paths)
+    assert not [p for p in paths if p.startswith("/crm/v8/Leads")]
+    emails = {c["email"] for c in _customers(api)}
+    assert "noe@example.fr" in emails and "lou@example.fr" not in emails
+    with rt.db.session() as session:
+        due = session.scalars(
+            select(IntegrationStream.pull_due_at).where(
+                IntegrationStream.connection_id == connection_id
+            )
+        ).all()
+    assert due == [None, None]
+    assert run_due(rt) == 0  # the notification was served once
+
+    # The poll (an hour later) reads every stream: the lead comes in.
+    clock.advance(timedelta(hours=1, seconds=1))
+    zoho.requests.clear()
+    assert run_due(rt) == 1
+    assert any(r.path.startswith("/crm/v8/Leads") for r in zoho.requests)
+    assert "lou@example.fr" in {c["email"] for c in _customers(api)}
