@@ -115,6 +115,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Correspondance de champs invalide : {reason}",
         "Invalid field mapping: {reason}",
     ),
+    "UNKNOWN_STREAM": (
+        "Flux inconnu pour cette intégration : {name} (flux : {streams})",
+        "Unknown stream for this integration: {name} (streams: {streams})",
+    ),
+    "STREAM_REQUIRED": (
+        "Le flux {name} est toujours synchronisé : il ne peut pas être désactivé",
+        "The {name} stream is always synced: it cannot be turned off",
+    ),
     "UNKNOWN_CALENDAR": (
         "Cet agenda n'appartient pas au compte connecté",
         "This calendar does not belong to the connected account",

@@ -94,6 +94,9 @@ class Api:
     def put(self, path: str, body: Any = None) -> TestResponse:
         return self.client.put(path, json=body, headers=self.headers())
 
+    def patch(self, path: str, body: Any = None) -> TestResponse:
+        return self.client.patch(path, json=body, headers=self.headers())
+
     def delete(self, path: str) -> TestResponse:
         return self.client.delete(path, headers=self.headers())
 

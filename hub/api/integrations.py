@@ -17,6 +17,7 @@ from hub.schemas.integrations import (
     DisconnectOut,
     IntegrationList,
     IntegrationOut,
+    IntegrationSettingsUpdate,
     MappingOut,
     MappingOverride,
     MappingPreviewIn,
@@ -61,6 +62,20 @@ def list_integrations(p: Principal) -> dict[str, Any]:
 )
 def get_integration(p: Principal, name: str) -> dict[str, Any]:
     return integrations.get(_rt(), get_session(), p, name)
+
+
+@route(
+    bp,
+    BASE + "/<name>",
+    "PATCH",
+    scope=SCOPE,
+    summary="Réglages d'une intégration (flux optionnels, ex. les leads de Zoho)",
+    body=IntegrationSettingsUpdate,
+    response=IntegrationOut,
+    errors=(404, 422),
+)
+def patch_integration(p: Principal, name: str, body: IntegrationSettingsUpdate) -> dict[str, Any]:
+    return integrations.update_settings(_rt(), get_session(), p, name, body)
 
 
 @route(

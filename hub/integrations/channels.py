@@ -127,7 +127,7 @@ def maintain(rt: SyncRuntime, connection_id: str) -> None:
                     item["resource_id"],
                     "",
                     None,
-                    cc.stream(item.get("calendar_id", "")),
+                    item.get("stream") or cc.stream(item.get("calendar_id", "")),
                 ),
             )
         if stale:

@@ -28,7 +28,7 @@ from hub.db import transaction
 from hub.errors import ApiError
 from hub.ids import new_id
 from hub.integrations import mapping as sync_mapping
-from hub.integrations import state
+from hub.integrations import state, streams
 from hub.integrations.context import ConnectionContext
 from hub.models import Customer, IntegrationConnection, IntegrationLink, IntegrationStream
 from mappings import FieldMapping
@@ -225,12 +225,8 @@ def _refused(cc: ConnectionContext, item: _Pending, err: Exception, details: Any
 
 
 def stream_enabled(cc: ConnectionContext, stream: StreamSpec, config: dict[str, Any]) -> bool:
-    """Whether the connection reads `stream`: an optional stream (not pushed, not the
-    connector's first) only when the connection's settings list it in `streams`."""
-    listed = config.get("streams")
-    if listed is not None:
-        return stream.name in listed
-    return stream.pushes or stream is cc.spec.streams[0]
+    """Whether the connection reads `stream` (`hub.integrations.streams.enabled`)."""
+    return streams.enabled(cc.spec, stream, config)
 
 
 def pull_stream(cc: ConnectionContext, stream: StreamSpec) -> None:

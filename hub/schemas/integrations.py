@@ -26,6 +26,50 @@ class IntegrationError(Out):
     at: datetime | None = None
 
 
+class RemoteField(Out):
+    """A field of the remote container, from its field metadata (discovered at connect)."""
+
+    name: str = Field(examples=["Numero_Client"], description="the remote API name")
+    label: str | None = Field(default=None, examples=["Numéro client"])
+    type: str | None = Field(default=None, examples=["text"])
+    custom: bool = False
+
+
+class IntegrationStreamOut(Out):
+    """One stream a connection syncs (e.g. `contacts`, `leads`)."""
+
+    name: str = Field(examples=["leads"])
+    local_type: str = Field(examples=["customer"])
+    direction: str = Field(examples=["pull"], description="both | pull | push")
+    optional: bool = Field(description="the connection may leave it unread (PATCH `streams`)")
+    enabled: bool
+    last_pulled_at: datetime | None = None
+    watched: bool = Field(False, description="a push channel notifies its changes")
+    fields: list[RemoteField] | None = Field(
+        default=None, description="the remote fields discovered at connect (None: not yet)"
+    )
+
+
+class RemoteUsage(Out):
+    """The remote's own limits as it last reported them (e.g. Zoho's API credits)."""
+
+    limit: int | None = Field(default=None, description="credits allowed in the window")
+    remaining: int | None = None
+    used: int | None = Field(default=None, description="limit - remaining")
+    window: str | None = Field(default=None, examples=["24h"])
+    reported_at: datetime | None = None
+
+
+class IntegrationSettingsUpdate(Strict):
+    """PATCH /v2/integrations/:name: the connection's settings (only what is sent changes)."""
+
+    streams: dict[str, bool] | None = Field(
+        default=None,
+        examples=[{"leads": True}],
+        description="turn optional streams on or off, by name (422 UNKNOWN_STREAM otherwise)",
+    )
+
+
 class IntegrationOut(Out):
     """A connector and this account's connection to it."""
 
@@ -49,6 +93,12 @@ class IntegrationOut(Out):
     pending_pushes: int = 0
     mapping_overridden: bool = False
     last_stats: dict[str, int] = Field(default_factory=dict)
+    streams: list[IntegrationStreamOut] = Field(
+        default_factory=list, description="the record streams (calendars are listed apart)"
+    )
+    usage: RemoteUsage | None = Field(
+        default=None, description="what the remote last reported of its API limits"
+    )
 
 
 class IntegrationList(Out):

@@ -22,7 +22,7 @@ from hub.auth.guard import Principal
 from hub.db import get_db, transaction
 from hub.errors import ApiError
 from hub.ids import new_id
-from hub.integrations import channels, connect, links
+from hub.integrations import channels, connect, links, streams
 from hub.integrations import mapping as sync_mapping
 from hub.integrations.connect import connector_class
 from hub.integrations.engine import interval_of
@@ -37,7 +37,12 @@ from hub.models import (
     IntegrationStream,
     Technician,
 )
-from hub.schemas.integrations import MappingOverride, MappingPreviewIn, TechnicianLinkUpdate
+from hub.schemas.integrations import (
+    IntegrationSettingsUpdate,
+    MappingOverride,
+    MappingPreviewIn,
+    TechnicianLinkUpdate,
+)
 from hub.services.integration_inbound import local_services
 from hub.services.tenancy import get_owned
 from hub.timeutil import iso
@@ -108,9 +113,29 @@ def _status(
         "pending_pushes": 0,
         "mapping_overridden": False,
         "last_stats": {},
+        "streams": [],
+        "usage": None,
     }
+    spec = connectors.spec_of(manifest.name)
+    rows: dict[str, IntegrationStream] = {}
+    if conn is not None:
+        rows = {
+            r.stream: r
+            for r in session.scalars(
+                select(IntegrationStream).where(
+                    IntegrationStream.connection_id == conn.id,
+                    IntegrationStream.technician_id.is_(None),
+                )
+            )
+        }
+    out["streams"] = [
+        {**item, "last_pulled_at": iso(item["last_pulled_at"])}
+        for item in streams.summary(spec, (conn.config or {}) if conn else {}, rows)
+    ]
     if conn is None:
         return out
+    if conn.remote_usage:
+        out["usage"] = dict(conn.remote_usage)
     if conn.remote_account_id and conn.status != "disconnected":
         out["connected_as"] = {
             "id": conn.remote_account_id,
@@ -135,7 +160,13 @@ def _status(
         last_stats=dict(conn.last_stats or {}),
     )
     out["technicians_linked"] = (
-        session.scalar(select(func.count()).where(IntegrationStream.connection_id == conn.id)) or 0
+        session.scalar(
+            select(func.count()).where(
+                IntegrationStream.connection_id == conn.id,
+                IntegrationStream.technician_id.is_not(None),
+            )
+        )
+        or 0
     )
     out["pending_pushes"] = (
         session.scalar(
@@ -165,6 +196,22 @@ def list_(rt: SyncRuntime, session: Session, p: Principal) -> dict[str, Any]:
 def get(rt: SyncRuntime, session: Session, p: Principal, name: str) -> dict[str, Any]:
     """One connector's status for the account."""
     manifest = connector_class(name).manifest
+    return _status(rt, session, manifest, _find(session, p, name))
+
+
+def update_settings(
+    rt: SyncRuntime, session: Session, p: Principal, name: str, body: IntegrationSettingsUpdate
+) -> dict[str, Any]:
+    """Change a connection's settings (its optional streams); the status as GET shows it.
+
+    Settable before connecting, like the mapping: the connection row is made disconnected.
+    """
+    manifest = connector_class(name).manifest
+    spec = connectors.spec_of(name)
+    with transaction(session):
+        conn = _ensure(session, p, name)
+        if body.streams is not None:
+            streams.set_enabled(session, spec, conn, body.streams, rt.clock.now())
     return _status(rt, session, manifest, _find(session, p, name))
 
 

@@ -534,3 +534,61 @@ def test_a_contacts_notification_pulls_contacts_only(
     assert run_due(rt) == 1
     assert any(r.path.startswith("/crm/v8/Leads") for r in zoho.requests)
     assert "lou@example.fr" in {c["email"] for c in _customers(api)}
+
+
+def _streams(api: Api) -> dict[str, dict[str, Any]]:
+    resp = api.get(f"/v2/integrations/{NAME}")
+    assert resp.status_code == 200, resp.get_json()
+    return {s["name"]: s for s in resp.get_json()["streams"]}
+
+
+def test_the_leads_option_through_the_api(
+    rt: SyncRuntime, api: Api, client: FlaskClient, zoho: FakeZoho, tenant: Tenant
+) -> None:
+    """PATCH turns leads on (shown by GET, pulled at once, watched), refuses an unknown stream
+    or turning contacts off with a 422 in the API's format, and turns leads off again (its
+    channel stopped)."""
+    store = zoho.store("eu")
+    store.create("Leads", First_Name="Léa", Last_Name="Prospect", Email="lea@example.fr")
+    connection_id = _connected(rt, api, client, tenant)
+    before = _streams(api)
+    assert (before["contacts"]["enabled"], before["contacts"]["optional"]) == (True, False)
+    assert (before["leads"]["enabled"], before["leads"]["optional"]) == (False, True)
+
+    resp = api.patch(f"/v2/integrations/{NAME}", {"streams": {"leads": True}})
+    assert resp.status_code == 200, resp.get_json()
+    assert {s["name"]: s["enabled"] for s in resp.get_json()["streams"]} == {
+        "contacts": True,
+        "leads": True,
+    }
+    assert _streams(api)["leads"]["enabled"] is True
+    assert run_due(rt) == 1  # the newly read stream is due at once
+    assert "lea@example.fr" in {c["email"] for c in _customers(api)}
+    assert channels.renew_due(rt) == 1
+    assert sorted(c.events[0] for c in zoho.channels.values()) == ["Contacts.all", "Leads.all"]
+    assert _streams(api)["leads"]["watched"] is True
+
+    cases = [
+        ({"streams": {"deals": True}}, "UNKNOWN_STREAM", {"stream": "deals"}),
+        ({"streams": {"contacts": False}}, "STREAM_REQUIRED", {"stream": "contacts"}),
+        ({"streams": {"leads": "maybe"}}, "VALIDATION_ERROR", {}),
+        ({"sync_every": 5}, "VALIDATION_ERROR", {}),
+    ]
+    for body, code, details in cases:
+        bad = api.patch(f"/v2/integrations/{NAME}", body)
+        assert bad.status_code == 422, (body, bad.get_json())
+        error = bad.get_json()["error"]
+        assert error["code"] == code and error["message"]
+        assert details.items() <= error["details"].items()
+    unknown = api.patch(f"/v2/integrations/{NAME}", {"streams": {"deals": True}})
+    assert unknown.get_json()["error"]["details"]["streams"] == ["contacts", "leads"]
+    assert _streams(api)["leads"]["enabled"] is True  # nothing changed
+
+    off = api.patch(f"/v2/integrations/{NAME}", {"streams": {"leads": False}})
+    assert off.status_code == 200 and _streams(api)["leads"]["enabled"] is False
+    assert channels.renew_due(rt) == 1  # the leads channel is stopped at Zoho
+    assert [c.events[0] for c in zoho.channels.values()] == ["Contacts.all"]
+    with rt.db.session() as session:
+        conn = session.get(IntegrationConnection, connection_id)
+        assert conn is not None and conn.config["streams"] == ["contacts"]
+    assert api.patch("/v2/integrations/nowhere", {"streams": {}}).status_code == 404
