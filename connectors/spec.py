@@ -16,7 +16,7 @@ AuthKind = Literal["oauth2", "api_key", "provider"]
 """How a connection authenticates: OAuth 2.0 tokens, a key the account pastes, or none
 (`provider`: the platform holds tokens iValid issued, e.g. an automation platform)."""
 
-TokenStore = Literal["tokens", "cache", "api_key", "none"]
+TokenStore = Literal["tokens", "shared", "cache", "api_key", "none"]
 """Where a connection's credentials live: the generic token columns (`tokens`), an opaque
 serialised cache the connector's OAuth client manages (`cache`), an encrypted key, or none."""
 

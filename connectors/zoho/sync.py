@@ -46,7 +46,8 @@ def oauth_urls(endpoints: Mapping[str, str]) -> dict[str, str]:
 SPEC = SyncSpec(
     auth="oauth2",
     env_prefix="ZOHO",
-    token_store="tokens",
+    # Ten access tokens per refresh token in ten minutes: one token for every process.
+    token_store="shared",
     endpoints=(
         Endpoint(name="location", default="us", from_callback="location"),
         Endpoint(name="accounts_server", from_callback="accounts-server"),

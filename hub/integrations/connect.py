@@ -36,6 +36,7 @@ from hub.errors import ApiError
 from hub.ids import new_id
 from hub.integrations import channels, context, links
 from hub.integrations.runtime import SyncRuntime
+from hub.integrations.shared_tokens import shared_for
 from hub.integrations.tokens import endpoints_from_token, save_token, token_cache_of
 from hub.models import (
     IntegrationConnection,
@@ -378,6 +379,9 @@ def disconnect(rt: SyncRuntime, p: Principal, name: str) -> dict[str, Any]:
             )
             .execution_options(synchronize_session=False)
         )
+    shared = shared_for(rt.settings, name, connection_id)
+    if shared is not None:
+        shared.drop()
     log.info("connection %s disconnected at %s (revoked: %s)", connection_id, iso(now), revoked)
     return {"integration": name, "status": "disconnected", "revoked": revoked}
 

@@ -104,7 +104,9 @@ def connector_for(rt: SyncRuntime, conn: IntegrationConnection) -> Connector:
     """A connector bound to the stored tokens of `conn`."""
     cls = connectors.get(conn.connector)
     endpoints = dict(conn.endpoints or {})
-    tokens = StoredTokenProvider(rt, conn.id, oauth_client(rt, conn.connector, endpoints))
+    tokens = StoredTokenProvider(
+        rt, conn.id, oauth_client(rt, conn.connector, endpoints), connector=conn.connector
+    )
     config = {
         **rt.provider(conn.connector).connector_config(),
         "timeout": rt.http_timeout,

@@ -32,6 +32,7 @@ from hub import crypto
 from hub.db import transaction
 from hub.integrations import state
 from hub.integrations.runtime import SyncRuntime
+from hub.integrations.shared_tokens import SharedTokens, shared_for
 from hub.models import IntegrationConnection
 
 LEEWAY = timedelta(seconds=120)  # refresh this long before the access token expires
@@ -93,7 +94,8 @@ def _fresh(stored: _Stored, rejected: str | None = None) -> bool:
 
 
 def save_token(rt: SyncRuntime, conn: IntegrationConnection, token: OAuthToken) -> None:
-    """Store a token set on the connection row (encrypted; the refresh token kept if absent).
+    """Store a token set on the connection row (encrypted; the refresh token kept if absent),
+    and in the shared cache when the connector shares its access token (`shared_tokens`).
 
     The raw token response is kept too (encrypted JSON): some providers put per-connection
     facts there (an API host per data centre), and the spec's endpoints read from it
@@ -112,15 +114,24 @@ def save_token(rt: SyncRuntime, conn: IntegrationConnection, token: OAuthToken) 
     )
     if token.scopes:
         conn.scopes = " ".join(token.scopes)
+    shared = shared_for(rt.settings, conn.connector, conn.id)
+    if shared is not None:
+        shared.store(token, time.time())
 
 
 class StoredTokenProvider:
     """A RejectableTokenProvider over one connection row."""
 
     def __init__(
-        self, rt: SyncRuntime, connection_id: str, oauth: OAuth2Client, max_wait: float = 10.0
+        self,
+        rt: SyncRuntime,
+        connection_id: str,
+        oauth: OAuth2Client,
+        max_wait: float = 10.0,
+        connector: str | None = None,
     ) -> None:
-        """Bind to a connection; `max_wait` bounds the wait for another process's refresh."""
+        """Bind to a connection (of `connector`, read from its row when not given);
+        `max_wait` bounds the wait for another process's refresh."""
         self.rt = rt
         self.connection_id = connection_id
         self.oauth = oauth
@@ -133,6 +144,17 @@ class StoredTokenProvider:
         self._cache: _TokenCache | None = None  # set when the row holds a token cache
         self._cache_checked = False
         self._cache_last: str | None = None
+        # Redis, for a connector that shares its access token (None: the row is the cache).
+        self._shared: SharedTokens | None = None
+        if connector is None:
+            with rt.db.session() as session:
+                connector = session.scalar(
+                    select(IntegrationConnection.connector).where(
+                        IntegrationConnection.id == connection_id
+                    )
+                )
+        if connector is not None:
+            self._shared = shared_for(rt.settings, connector, connection_id)
 
     def get_access_token(self) -> str:
         """A valid access token, refreshed first if it expires within two minutes."""
@@ -201,6 +223,17 @@ class StoredTokenProvider:
             save_token(self.rt, conn, token)
 
     def _load(self) -> _Stored:
+        if self._shared is not None:
+            cached = self._shared.load()
+            if cached is not None:
+                access, expires = cached
+                at = datetime.fromtimestamp(expires, UTC) if expires is not None else None
+                found = _Stored(access, None, at, "connected")
+                if _fresh(found):
+                    return found
+        return self._load_row()
+
+    def _load_row(self) -> _Stored:
         with self.rt.db.session() as session:
             row = session.execute(
                 select(
@@ -221,6 +254,8 @@ class StoredTokenProvider:
         )
 
     def _claim(self) -> bool:
+        if self._shared is not None:
+            return self._shared.claim(self._owner, self.rt.token_lease.total_seconds())
         now = self.rt.clock.now()
         c = IntegrationConnection
         with self.rt.db.session() as session, transaction(session):
@@ -240,6 +275,9 @@ class StoredTokenProvider:
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def _release(self) -> None:
+        if self._shared is not None:
+            self._shared.release(self._owner)
+            return
         c = IntegrationConnection
         with self.rt.db.session() as session, transaction(session):
             session.execute(
@@ -263,6 +301,7 @@ class StoredTokenProvider:
             stored = self._load()  # someone may have refreshed between our read and the lease
             if _fresh(stored, rejected):
                 return stored
+            stored = self._load_row()  # the refresh token and status live in the row
             if stored.status != "connected":
                 raise AuthError(f"connection is {stored.status}", reason=stored.status)
             if not stored.refresh_token:

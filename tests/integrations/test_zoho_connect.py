@@ -4,6 +4,9 @@ streams created, every later call sent to that data centre, DELETE revoking the 
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -18,7 +21,7 @@ from sqlalchemy import select
 from hub import crypto
 from hub.clock import ManualClock
 from hub.db import get_db, transaction
-from hub.integrations import channels, context
+from hub.integrations import channels, context, shared_tokens
 from hub.integrations.config import ProviderConfig
 from hub.integrations.engine import run_due, sync_now
 from hub.integrations.runtime import SyncRuntime
@@ -592,3 +595,87 @@ def test_the_leads_option_through_the_api(
         conn = session.get(IntegrationConnection, connection_id)
         assert conn is not None and conn.config["streams"] == ["contacts"]
     assert api.patch("/v2/integrations/nowhere", {"streams": {}}).status_code == 404
+
+
+@pytest.fixture(params=["row", "redis"])
+def token_backend(request: pytest.FixtureRequest, rt: SyncRuntime) -> Iterator[str]:
+    """Where the engine shares a Zoho connection's access token: the connection row (no
+    Redis), or Redis (IVALID_TEST_REDIS_URL, as IVALID_REDIS_URL in production)."""
+    if request.param == "row":
+        yield "row"
+        return
+    url = os.environ.get("IVALID_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("needs IVALID_TEST_REDIS_URL")
+    before = rt.settings
+    rt.settings = dataclasses.replace(before, redis_url=url)
+    yield "redis"
+    rt.settings = before
+
+
+def test_workers_needing_a_token_at_once_refresh_it_once(
+    rt: SyncRuntime,
+    api: Api,
+    client: FlaskClient,
+    zoho: FakeZoho,
+    tenant: Tenant,
+    token_backend: str,
+) -> None:
+    """Twelve workers (each its own token provider, as separate processes have) find the
+    access token expired at once: Zoho sees exactly one refresh (its limit is ten mints in
+    ten minutes) and every worker uses the one new token; later workers read it from the
+    shared cache without any refresh."""
+    connection_id = _connected(rt, api, client, tenant)
+    shared = shared_tokens.shared_for(rt.settings, NAME, connection_id)
+    assert (shared is not None) == (token_backend == "redis")
+    zoho.accounts.expire_access_tokens()
+    with rt.db.session() as session, transaction(session):
+        conn = session.get(IntegrationConnection, connection_id)
+        assert conn is not None
+        conn.token_expires_at = conn.connected_at  # long past
+    if shared is not None:
+        cached = shared.load()
+        assert cached is not None  # the connect stored the first token there
+        shared.drop()
+    zoho.accounts.token_calls.clear()
+    with rt.db.session() as session:
+        row = session.get(IntegrationConnection, connection_id)
+        assert row is not None
+        workers = [context.connector_for(rt, row) for _ in range(12)]
+    barrier = threading.Barrier(len(workers))
+    names: list[str] = []
+    failures: list[BaseException] = []
+
+    def work(connector: Any) -> None:
+        barrier.wait()
+        try:
+            names.append(connector.check().id)
+        except BaseException as err:  # reported below
+            failures.append(err)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    for w in workers:
+        w.close()
+    assert failures == []
+    assert zoho.accounts.token_calls == [("eu", "refresh_token")]
+    assert len(names) == 12
+    tokens = {w.tokens.get_access_token() for w in workers}  # type: ignore[attr-defined]
+    assert len(tokens) == 1
+    if shared is not None:
+        cached = shared.load()
+        assert cached is not None and cached[0] in tokens
+    with rt.db.session() as session:
+        row = session.get(IntegrationConnection, connection_id)
+        assert row is not None
+        later = context.connector_for(rt, row)
+    with later:
+        later.check()
+    assert zoho.accounts.token_calls == [("eu", "refresh_token")]
+
+    assert api.delete(f"/v2/integrations/{NAME}").status_code == 200
+    if shared is not None:
+        assert shared.load() is None  # the disconnected grant's token is forgotten
