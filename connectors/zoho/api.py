@@ -55,10 +55,18 @@ class WriteResult:
 
 @dataclass
 class Usage:
-    """What Zoho's rate-limit headers said on the last answer, when it sent them."""
+    """What Zoho's rate-limit headers said on the last answer, when it sent them.
+
+    The header names are those Zoho's own SDK reads: `X-RATELIMIT-DAY-LIMIT` and
+    `X-RATELIMIT-DAY-REMAINING` (the organisation's API credits in the rolling 24 hours), and
+    `X-RATELIMIT-LIMIT` / `X-RATELIMIT-REMAINING` / `X-RATELIMIT-RESET` (a shorter window).
+    """
 
     limit: int | None = None
     remaining: int | None = None
+    reset: int | None = None
+    day_limit: int | None = None
+    day_remaining: int | None = None
     calls: int = 0
 
 
@@ -280,7 +288,7 @@ class ZohoApi:
 
     def _note_usage(self, resp: requests.Response) -> None:
         self.usage.calls += 1
-        for name, attr in (("X-RATELIMIT-LIMIT", "limit"), ("X-RATELIMIT-REMAINING", "remaining")):
+        for name, attr in const.USAGE_HEADERS:
             value = resp.headers.get(name)
             if value and value.isdigit():
                 setattr(self.usage, attr, int(value))

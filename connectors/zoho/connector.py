@@ -129,6 +129,23 @@ class ZohoConnector(Connector):
             id=str(user.get("id")), email=user.get("email"), display_name=user.get("full_name")
         )
 
+    def remote_usage(self) -> dict[str, Any] | None:
+        """The API credits Zoho last reported (24 hours), or None if it reported none."""
+        usage = self.api.usage
+        if usage.day_limit is None and usage.day_remaining is None:
+            return None
+        used = (
+            usage.day_limit - usage.day_remaining
+            if usage.day_limit is not None and usage.day_remaining is not None
+            else None
+        )
+        return {
+            "limit": usage.day_limit,
+            "remaining": usage.day_remaining,
+            "used": used,
+            "window": "24h",
+        }
+
     def custom_fields(self, stream: str) -> list[dict[str, Any]]:
         """The module's custom fields, from Zoho's field metadata."""
         return [f for f in self.api.fields(_module(stream)) if f.get("custom_field")]

@@ -43,3 +43,12 @@ ACCESS_TOKEN_LEEWAY: Final = 120.0
 
 DEFAULT_SYNC_INTERVAL: Final = 900
 TIMEOUT: Final = 30.0
+
+# Rate-limit headers (as Zoho's SDK reads them) and the `Usage` attribute each fills.
+USAGE_HEADERS = (
+    ("X-RATELIMIT-LIMIT", "limit"),
+    ("X-RATELIMIT-REMAINING", "remaining"),
+    ("X-RATELIMIT-RESET", "reset"),
+    ("X-RATELIMIT-DAY-LIMIT", "day_limit"),
+    ("X-RATELIMIT-DAY-REMAINING", "day_remaining"),
+)

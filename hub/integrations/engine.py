@@ -149,6 +149,7 @@ def run(rt: SyncRuntime, connection_id: str, force_pull: bool = False) -> dict[s
         if errors:
             state.failed(rt, connection_id, errors[0])
     finally:
+        state.remote_usage(rt, connection_id, cc.connector)
         cc.close()
     state.release(rt, connection_id)
     return dict(cc.stats)

@@ -208,3 +208,16 @@ def failed(rt: SyncRuntime, connection_id: str, err: Exception) -> None:
         conn = session.get(IntegrationConnection, connection_id)
         if conn is not None:
             _set_error(conn, err, now, "error")
+
+
+def remote_usage(rt: SyncRuntime, connection_id: str, connector: Any) -> None:
+    """Keep what the remote last reported of its API limits (a connector's `remote_usage()`,
+    e.g. Zoho's credits), for the connection's status; nothing when it reported none."""
+    report = getattr(connector, "remote_usage", None)
+    usage = report() if callable(report) else None
+    if not usage:
+        return
+    with rt.db.session() as session, transaction(session):
+        conn = session.get(IntegrationConnection, connection_id)
+        if conn is not None:
+            conn.remote_usage = {**usage, "reported_at": iso(rt.clock.now())}

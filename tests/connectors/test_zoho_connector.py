@@ -255,12 +255,22 @@ def test_429_is_rate_limited(
 
 
 def test_credits_used_up(zoho: FakeZoho, zoho_connector: ZohoConnector) -> None:
-    """When the day's credits are spent the connector is told to back off."""
+    """When the day's credits are spent the connector is told to back off; the credit
+    headers of every answer are what `remote_usage` reports."""
     zoho.credits_per_day = 2
+    assert zoho_connector.remote_usage() is None  # nothing reported yet
     zoho_connector.check()
+    assert zoho_connector.remote_usage() == {
+        "limit": 2,
+        "remaining": 1,
+        "used": 1,
+        "window": "24h",
+    }
     zoho_connector.check()
     with pytest.raises(RateLimited):
         zoho_connector.check()
+    usage = zoho_connector.remote_usage()
+    assert usage is not None and (usage["remaining"], usage["used"]) == (0, 2)
 
 
 def test_api_domain_outside_the_table_is_refused(

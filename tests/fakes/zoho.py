@@ -326,15 +326,32 @@ class FakeZoho(LoopbackFake):
                 self._require_scope(access.scope, "ZohoCRM.users.")
             cost = self._cost(endpoint, body)
             if self.credits_used(location) + cost > self.credits_per_day:
-                raise ZohoError(
-                    429,
-                    "TOO_MANY_REQUESTS",
-                    "the API credits for the last 24 hours are used up",
+                return self._credits(
+                    location,
+                    self._error(
+                        ZohoError(
+                            429,
+                            "TOO_MANY_REQUESTS",
+                            "the API credits for the last 24 hours are used up",
+                        )
+                    ),
                 )
             self.credits.append((self._now(), location, cost))
-            return self._route(location, endpoint, request, args, body)
+            try:
+                answer = self._route(location, endpoint, request, args, body)
+            except ZohoError as err:
+                answer = self._error(err)
+            return self._credits(location, answer)
         except ZohoError as err:
             return self._error(err)
+
+    def _credits(self, location: str, response: Response) -> Response:
+        """The organisation's credit window on an authenticated answer, in the headers
+        Zoho's own SDK reads (`X-RATELIMIT-DAY-LIMIT`, `X-RATELIMIT-DAY-REMAINING`)."""
+        used = self.credits_used(location)
+        response.headers["X-RATELIMIT-DAY-LIMIT"] = str(self.credits_per_day)
+        response.headers["X-RATELIMIT-DAY-REMAINING"] = str(max(0, self.credits_per_day - used))
+        return response
 
     def _error(self, err: ZohoError) -> Response:
         return json_response(err.body(), err.status)

@@ -679,3 +679,30 @@ def test_workers_needing_a_token_at_once_refresh_it_once(
     assert api.delete(f"/v2/integrations/{NAME}").status_code == 200
     if shared is not None:
         assert shared.load() is None  # the disconnected grant's token is forgotten
+
+
+def test_credits_zoho_reports_are_shown_on_the_status(
+    rt: SyncRuntime, api: Api, client: FlaskClient, zoho: FakeZoho, tenant: Tenant
+) -> None:
+    """Zoho's credit headers after a sync are on GET (limit, remaining, used); when the
+    credits run out the sync backs off and the status shows none remaining."""
+    store = zoho.store("eu")
+    for n in range(3):
+        store.create("Contacts", Last_Name=f"Crédit {n}", Email=f"credit{n}@example.fr")
+    zoho.credits_per_day = 40
+    connection_id = _connected(rt, api, client, tenant)
+    assert api.get(f"/v2/integrations/{NAME}").get_json()["usage"] is None
+    sync_now(rt, connection_id)
+    usage = api.get(f"/v2/integrations/{NAME}").get_json()["usage"]
+    spent = zoho.credits_used("eu")
+    assert spent > 0
+    assert (usage["limit"], usage["remaining"], usage["used"]) == (40, 40 - spent, spent)
+    assert usage["window"] == "24h" and usage["reported_at"]
+
+    zoho.credits_per_day = spent  # nothing left for the next call
+    store.create("Contacts", Last_Name="Trop", Email="trop@example.fr")
+    sync_now(rt, connection_id)
+    status = api.get(f"/v2/integrations/{NAME}").get_json()
+    assert status["usage"]["remaining"] == 0 and status["usage"]["used"] == spent
+    assert status["last_error"]["code"] == "TOO_MANY_REQUESTS"
+    assert status["backoff_until"] is not None
