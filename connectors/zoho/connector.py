@@ -104,7 +104,8 @@ class ZohoConnector(Connector):
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         """Config: `location` and `api_domain` (from the connection), optional `data_centres`
-        (the trusted table, for tests), `custom_fields` per stream, `page_size`, `now` (the
+        (the trusted table, for tests), `custom_fields` per stream (and `mapped_fields`, the
+        custom fields the connection's mapping names, from the engine), `page_size`, `now` (the
         engine's clock); `clock` dates channel expiries (a pinned clock in tests)."""
         super().__init__(tokens, config)
         now = self.config.get("now")
@@ -146,13 +147,30 @@ class ZohoConnector(Connector):
             "window": "24h",
         }
 
+    def describe_fields(self, stream: str) -> list[dict[str, Any]]:
+        """Every field of the stream's module (standard and custom), from Zoho's field
+        metadata, as the hub stores it: name (Zoho's `api_name`), label, type, custom."""
+        return [
+            {
+                "name": str(f.get("api_name")),
+                "label": f.get("field_label"),
+                "type": f.get("data_type"),
+                "custom": bool(f.get("custom_field")),
+            }
+            for f in self.api.fields(_module(stream))
+            if f.get("api_name")
+        ]
+
     def custom_fields(self, stream: str) -> list[dict[str, Any]]:
         """The module's custom fields, from Zoho's field metadata."""
         return [f for f in self.api.fields(_module(stream)) if f.get("custom_field")]
 
     def fields_for(self, stream: str) -> list[str]:
         """The `fields` list sent when reading `stream`: defaults plus mapped custom fields."""
-        extra = list((self.config.get("custom_fields") or {}).get(stream, ()))
+        extra = [
+            *(self.config.get("custom_fields") or {}).get(stream, ()),
+            *(self.config.get("mapped_fields") or {}).get(stream, ()),
+        ]
         names = list(dict.fromkeys([*DEFAULT_FIELDS[stream], *extra]))
         if len(names) > const.MAX_FIELDS:
             raise InvalidRequest(f"Zoho reads at most {const.MAX_FIELDS} fields a call")

@@ -34,7 +34,7 @@ from hub.auth.guard import Principal
 from hub.db import transaction
 from hub.errors import ApiError
 from hub.ids import new_id
-from hub.integrations import channels, context, links
+from hub.integrations import channels, context, links, streams
 from hub.integrations.runtime import SyncRuntime
 from hub.integrations.shared_tokens import shared_for
 from hub.integrations.tokens import endpoints_from_token, save_token, token_cache_of
@@ -204,7 +204,7 @@ def finish(
     try:
         token = oauth.exchange_code(code, crypto.decrypt(rt.settings, row.code_verifier))
         endpoints = _vetted(rt, name, {**endpoints, **endpoints_from_token(name, token.raw or {})})
-        identity, calendars = _inspect(rt, name, token, endpoints)
+        identity, calendars, fields = _inspect(rt, name, token, endpoints)
     except ValueError as err:  # the token answer named a host the connector does not trust
         log.warning("connecting %s for %s refused: %s", name, row.account_id, err)
         return Outcome(False, name, "untrusted_endpoint", environment=row.environment)
@@ -213,7 +213,7 @@ def finish(
         return Outcome(False, name, "exchange_failed", environment=row.environment)
     token_cache_holder = token_cache_of(oauth)
     cache = token_cache_holder.dump_cache() if token_cache_holder is not None else None
-    _save(rt, row, token, identity, calendars, cache, endpoints)
+    _save(rt, row, token, identity, calendars, cache, endpoints, fields)
     return Outcome(True, name, "connected", identity.email, row.environment)
 
 
@@ -246,15 +246,16 @@ def _vetted(rt: SyncRuntime, name: str, endpoints: dict[str, str]) -> dict[str, 
 
 def _inspect(
     rt: SyncRuntime, name: str, token: OAuthToken, endpoints: dict[str, str]
-) -> tuple[Identity, list[Any]]:
-    """Who the token belongs to, and the calendars it can see."""
+) -> tuple[Identity, list[Any], dict[str, list[dict[str, Any]]]]:
+    """Who the token belongs to, the calendars it can see, and each record stream's fields."""
     cls = connectors.get(name)
     config = {**rt.provider(name).connector_config(), **endpoints, "timeout": rt.http_timeout}
     with cls(StaticTokenProvider(token.access_token), config) as connector:
         identity = connector.check()
         lister = getattr(connector, "list_calendars", None)
         calendars = [links.calendar_summary(c) for c in lister()] if lister else []
-    return identity, calendars
+        fields = streams.discover_fields(connector)
+    return identity, calendars, fields
 
 
 def _save(
@@ -265,6 +266,7 @@ def _save(
     calendars: list[Any],
     cache: str | None = None,
     endpoints: dict[str, str] | None = None,
+    fields: dict[str, list[dict[str, Any]]] | None = None,
 ) -> None:
     now = rt.clock.now()
     with rt.db.session() as session, transaction(session):
@@ -314,6 +316,7 @@ def _save(
             .execution_options(synchronize_session=False)
         )
         links.ensure_connection_streams(session, conn)
+        streams.save_fields(session, conn.id, fields or {})
         links.auto_link(session, conn, now)
 
 

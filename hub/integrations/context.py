@@ -18,7 +18,7 @@ from hub.integrations import mapping as sync_mapping
 from hub.integrations.runtime import SyncRuntime
 from hub.integrations.tokens import StoredTokenProvider
 from hub.models import Account, IntegrationConnection, IntegrationStream
-from mappings import FieldMapping
+from mappings import FieldMapping, MappingError
 
 
 @dataclass
@@ -112,10 +112,30 @@ def connector_for(rt: SyncRuntime, conn: IntegrationConnection) -> Connector:
         "timeout": rt.http_timeout,
         "page_size": SYNC_PAGE_SIZE,
         "now": rt.clock.now,  # the runtime's clock dates what the connector dates (expiries)
+        "mapped_fields": mapped_fields(conn),
         **endpoints,
         **(conn.config or {}),
     }
     return cls(tokens, config)
+
+
+def mapped_fields(conn: IntegrationConnection) -> dict[str, list[str]]:
+    """The custom remote fields the connection's mapping override names, by stream: a
+    connector that must list the fields it reads reads these too."""
+    if not conn.mapping_override:
+        return {}
+    try:
+        stream = sync_mapping.mapped_stream(conn.connector)
+        names = (
+            sync_mapping.custom_names(
+                sync_mapping.build(conn.connector, conn.mapping_override), stream
+            )
+            if stream is not None
+            else []
+        )
+    except (ValueError, MappingError):
+        return {}
+    return {stream.name: names} if stream is not None and names else {}
 
 
 def principal_for(conn: IntegrationConnection) -> Principal:

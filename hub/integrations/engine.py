@@ -21,7 +21,7 @@ from sqlalchemy import select
 import connectors
 from connectors.base import AuthError, ConnectorError, InvalidRequest, NotFound, TransientError
 from hub.db import transaction
-from hub.integrations import context, links, pull, push, records, state
+from hub.integrations import context, links, pull, push, records, state, streams
 from hub.integrations.runtime import SyncRuntime
 from hub.models import IntegrationConnection, IntegrationStream
 
@@ -65,6 +65,16 @@ def _refresh_calendars(cc: context.ConnectionContext) -> None:
         conn = session.get(IntegrationConnection, cc.connection_id)
         if conn is not None:
             conn.calendars = calendars
+            conn.refresh_calendars = False
+
+
+def _refresh_fields(cc: context.ConnectionContext) -> None:
+    """Re-read the record streams' field metadata (a custom field added since connecting)."""
+    found = streams.discover_fields(cc.connector)
+    with cc.session() as session, transaction(session):
+        streams.save_fields(session, cc.connection_id, found)
+        conn = session.get(IntegrationConnection, cc.connection_id)
+        if conn is not None:
             conn.refresh_calendars = False
 
 
@@ -122,6 +132,8 @@ def run(rt: SyncRuntime, connection_id: str, force_pull: bool = False) -> dict[s
                 records.push_stream(cc, stream)
         if calendar and conn.refresh_calendars:
             _refresh_calendars(cc)
+        elif conn.refresh_calendars:  # "sync now" also reads the streams' fields again
+            _refresh_fields(cc)
         if calendar:
             push.push_pending(cc)
         if pulled and calendar:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import lru_cache
 from typing import Any
 
 import connectors
 import mappings
+from connectors.spec import StreamSpec
 from mappings import FieldMapping, schemas
 from mappings.transforms import get_path, set_path
 
@@ -94,3 +96,28 @@ def inbound(
 def fingerprint(mapping: FieldMapping, remote: dict[str, Any], context: dict[str, Any]) -> str:
     """The inbound meaning of a remote record, hashed (insensitive to remote reformatting)."""
     return mappings.content_hash(mapping, remote, context)
+
+
+def _top(path: str) -> str:
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
+
+
+def remote_names(mapping: FieldMapping) -> set[str]:
+    """The top-level remote fields a mapping writes (outbound targets) or reads (inbound)."""
+    names = {_top(r.target) for r in mapping.rules_for("outbound")}
+    for rule in mapping.rules_for("inbound"):
+        names |= {_top(path) for _, path in rule.transform.referenced_paths()}
+    return {n for n in names if n and not n.startswith("$")}
+
+
+def custom_names(mapping: FieldMapping, stream: StreamSpec) -> list[str]:
+    """The remote fields a mapping names that the stream's declared fields do not list: the
+    organisation's own (custom) fields, which only the remote's field metadata knows."""
+    declared = set(stream.remote_fields or {}) - {"*"}
+    return sorted(n for n in remote_names(mapping) if n not in declared)
+
+
+def mapped_stream(connector: str) -> StreamSpec | None:
+    """The stream the connection's mapping (and its override) applies to."""
+    name = mapping_name(connector)
+    return next((s for s in connectors.spec_of(connector).streams if s.mapping == name), None)

@@ -212,7 +212,7 @@ def failed(rt: SyncRuntime, connection_id: str, err: Exception) -> None:
 
 def remote_usage(rt: SyncRuntime, connection_id: str, connector: Any) -> None:
     """Keep what the remote last reported of its API limits (a connector's `remote_usage()`,
-    e.g. Zoho's credits), for the connection's status; nothing when it reported none."""
+    e.g. a CRM's API credits), for the connection's status; nothing when it reported none."""
     report = getattr(connector, "remote_usage", None)
     usage = report() if callable(report) else None
     if not usage:

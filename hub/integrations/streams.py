@@ -8,16 +8,21 @@ its push channel due for the channels job; turning it off hands its channel to t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+import connectors
+from connectors.base import ConnectorError
 from connectors.spec import StreamSpec, SyncSpec
 from hub.errors import ApiError
 from hub.models import IntegrationConnection, IntegrationStream
+
+log = logging.getLogger(__name__)
 
 
 def record_streams(spec: SyncSpec) -> list[StreamSpec]:
@@ -119,3 +124,36 @@ def summary(
             }
         )
     return out
+
+
+def discover_fields(connector: connectors.Connector) -> dict[str, list[dict[str, Any]]]:
+    """The fields of each record stream, from the remote's field metadata (a connector's
+    `describe_fields(stream)`: [{name, label, type, custom}]); a stream whose metadata the
+    remote refuses is left out (its mapping is then not checked against it)."""
+    describe = getattr(connector, "describe_fields", None)
+    if describe is None:
+        return {}
+    found: dict[str, list[dict[str, Any]]] = {}
+    for stream in connectors.spec_of(connector.manifest.name).streams:
+        if stream.per_technician:
+            continue
+        try:
+            found[stream.name] = list(describe(stream.name))
+        except ConnectorError as err:
+            log.warning("fields of %s not discovered: %s", stream.name, err)
+    return found
+
+
+def save_fields(session: Any, connection_id: str, fields: dict[str, list[dict[str, Any]]]) -> None:
+    """Store discovered fields on the connection's stream rows (in the caller's transaction)."""
+    for name, items in fields.items():
+        session.execute(
+            update(IntegrationStream)
+            .where(
+                IntegrationStream.connection_id == connection_id,
+                IntegrationStream.stream == name,
+                IntegrationStream.technician_id.is_(None),
+            )
+            .values(remote_fields=items)
+            .execution_options(synchronize_session=False)
+        )

@@ -258,6 +258,40 @@ def _validated(
         ) from err
 
 
+def _check_remote_fields(
+    session: Session, conn: IntegrationConnection, mapping: sync_mapping.FieldMapping
+) -> None:
+    """422 MAPPING_INVALID when the mapping names a remote field the connection's remote does
+    not have (its field metadata, discovered at connect; not checked before it is known)."""
+    stream = sync_mapping.mapped_stream(conn.connector)
+    if stream is None:
+        return
+    known = session.scalar(
+        select(IntegrationStream.remote_fields).where(
+            IntegrationStream.connection_id == conn.id,
+            IntegrationStream.stream == stream.name,
+            IntegrationStream.technician_id.is_(None),
+        )
+    )
+    if known is None:
+        return
+    names = {str(f.get("name")) for f in known}
+    missing = [n for n in sync_mapping.custom_names(mapping, stream) if n not in names]
+    if missing:
+        custom = sorted(str(f.get("name")) for f in known if f.get("custom"))
+        raise ApiError(
+            422,
+            "MAPPING_INVALID",
+            {
+                "message": f"no field {missing[0]!r} in the remote's {stream.name}",
+                "fields": missing,
+                "stream": stream.name,
+                "custom_fields": custom,
+            },
+            reason=f"{stream.name} has no field {missing[0]}",
+        )
+
+
 def get_mapping(session: Session, p: Principal, name: str) -> dict[str, Any]:
     """The account's override and the effective rules."""
     connector_class(name)
@@ -278,6 +312,7 @@ def set_mapping(session: Session, p: Principal, name: str, body: MappingOverride
     override, mapping = _validated(name, body)
     with transaction(session):
         conn = _ensure(session, p, name)
+        _check_remote_fields(session, conn, mapping)
         conn.mapping_override = override
         rows = session.execute(
             select(IntegrationLink.stream, IntegrationLink.local_type, IntegrationLink.local_id)

@@ -706,3 +706,71 @@ def test_credits_zoho_reports_are_shown_on_the_status(
     assert status["usage"]["remaining"] == 0 and status["usage"]["used"] == spent
     assert status["last_error"]["code"] == "TOO_MANY_REQUESTS"
     assert status["backoff_until"] is not None
+
+
+def _custom_override(field: str) -> dict[str, Any]:
+    return {
+        "rules": [
+            {
+                "direction": "outbound",
+                "target": field,
+                "transform": "copy",
+                "source": "custom_fields.numero_client",
+            },
+            {
+                "direction": "inbound",
+                "target": "custom_fields.numero_client",
+                "transform": "copy",
+                "source": field,
+            },
+        ]
+    }
+
+
+def test_custom_fields_discovered_at_connect_and_checked_in_the_mapping(
+    app: Flask, rt: SyncRuntime, api: Api, client: FlaskClient, zoho: FakeZoho, tenant: Tenant
+) -> None:
+    """Connecting reads each module's field metadata (shown by GET); a mapping naming a
+    custom field Zoho has is kept and the field read and written, one it does not have is a
+    422; a field added in Zoho later is known after "sync now"."""
+    store = zoho.store("eu")
+    store.add_custom_field("Contacts", "Numero_Client")
+    store.create("Contacts", Last_Name="Client", Email="client@example.fr", Numero_Client="C-7")
+    connection_id = _connected(rt, api, client, tenant)
+    assert any(r.endpoint == "fields.list" for r in zoho.requests)
+    fields = {f["name"]: f for f in _streams(api)["contacts"]["fields"]}
+    assert fields["Numero_Client"]["custom"] is True and fields["Numero_Client"]["type"]
+    assert fields["Last_Name"]["custom"] is False
+    assert _streams(api)["leads"]["fields"]  # every record stream's module
+
+    bad = api.put(f"/v2/integrations/{NAME}/mapping", _custom_override("Numero_Clien"))
+    assert bad.status_code == 422, bad.get_json()
+    error = bad.get_json()["error"]
+    assert error["code"] == "MAPPING_INVALID" and "Numero_Clien" in error["message"]
+    assert error["details"]["fields"] == ["Numero_Clien"]
+    assert error["details"]["custom_fields"] == ["Numero_Client"]
+    assert api.get(f"/v2/integrations/{NAME}/mapping").get_json()["override"] is None
+
+    good = api.put(f"/v2/integrations/{NAME}/mapping", _custom_override("Numero_Client"))
+    assert good.status_code == 200, good.get_json()
+    zoho.requests.clear()
+    sync_now(rt, connection_id)
+    reads = [r for r in zoho.requests if r.endpoint == "records.list"]
+    assert reads and all("Numero_Client" in r.query["fields"].split(",") for r in reads)
+    customer = next(c for c in _customers(api) if c["email"] == "client@example.fr")
+    assert customer["custom_fields"]["numero_client"] == "C-7"
+    resp = api.put(f"/v2/customers/{customer['id']}", {"custom_fields": {"numero_client": "C-8"}})
+    assert resp.status_code == 200
+    dispatch(app)
+    sync_now(rt, connection_id)
+    contact = next(c for c in _contacts(zoho).values() if c.get("Email") == "client@example.fr")
+    assert contact["Numero_Client"] == "C-8"
+
+    # A custom field made in Zoho after connecting: unknown until "sync now" reads the
+    # metadata again.
+    store.add_custom_field("Contacts", "Code_Agence")
+    later = _custom_override("Code_Agence")
+    assert api.put(f"/v2/integrations/{NAME}/mapping", later).status_code == 422
+    assert api.post(f"/v2/integrations/{NAME}/sync").status_code == 202
+    assert run_due(rt) == 1
+    assert api.put(f"/v2/integrations/{NAME}/mapping", later).status_code == 200
