@@ -116,6 +116,9 @@ def _push_batch(
         if local is None:  # the object is gone (another tenant's cleanup): nothing to write
             _done(cc, item, None, None)
             continue
+        if item.remote_state == "merged":  # merged into another object: never written
+            _settled(cc, item)
+            continue
         payload = sync_mapping.mappings.apply(cc.mapping, "outbound", local, cc.map_context)
         digest = sync_mapping.payload_hash(payload)
         if item.remote_state == "live" and item.payload_hash == digest:
@@ -191,6 +194,17 @@ def _done(
             .values(**values)
             .execution_options(synchronize_session=False)
         )
+        session.execute(
+            update(IntegrationLink)
+            .where(IntegrationLink.id == item.link_id, IntegrationLink.pending_seq == item.seq)
+            .values(pending=False)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _settled(cc: ConnectionContext, item: _Pending) -> None:
+    """Nothing to write for this link: it is no longer pending (unless changed meanwhile)."""
+    with cc.session() as session, transaction(session):
         session.execute(
             update(IntegrationLink)
             .where(IntegrationLink.id == item.link_id, IntegrationLink.pending_seq == item.seq)
@@ -382,15 +396,72 @@ def _link(
 
 
 def apply_delete(cc: ConnectionContext, stream: StreamSpec, remote_id: str) -> None:
-    """A remote record was deleted (or merged into another): its link goes; the object stays."""
+    """A remote record was deleted (or merged into another): its link goes; the object stays.
+
+    A remote merge reads as the survivor changed and the others deleted, and the remote says
+    no more. So when the deleted record's object duplicates (the services' `duplicates`: same
+    e-mail, else same phone) an object linked to a live record of the same stream, it is
+    merged into that one first (the services' `merge`: its appointments move, nothing is lost);
+    the merge is idempotent, so a page applied again after a crash merges nothing twice.
+    """
+    merged = _merge_duplicate(cc, stream, remote_id)
     with cc.session() as session, transaction(session):
         link = _link_of(session, cc, stream.local_type, stream=stream.name, remote_id=remote_id)
         if link is None:
             return
         objects = cc.rt.local_services.of(stream.local_type)
         objects.cancel(session, cc.principal, link.local_id)
-        session.delete(link)
+        if merged:
+            # The merged object stays linked to nothing, for good: its changes are never
+            # pushed (they would bring the merged record back as a new one).
+            link.remote_state = "merged"
+            link.remote_id = link.remote_version = link.payload_hash = None
+            link.pending = False
+        else:
+            session.delete(link)
         cc.stats["unlinked"] += 1
+
+
+def _merge_duplicate(cc: ConnectionContext, stream: StreamSpec, remote_id: str) -> bool:
+    """Merge the deleted record's object into a duplicate linked to a live record, if any."""
+    objects = cc.rt.local_services.of(stream.local_type)
+    duplicates = getattr(objects, "duplicates", None)
+    merge = getattr(objects, "merge", None)
+    if not callable(duplicates) or not callable(merge):
+        return False
+    with cc.session() as session:
+        link = _link_of(session, cc, stream.local_type, stream=stream.name, remote_id=remote_id)
+        loser = link.local_id if link is not None else None
+        session.rollback()
+        if loser is None:
+            return False
+        candidates = [str(c) for c in duplicates(session, cc.principal, loser)]
+        if not candidates:
+            return False
+        live = set(
+            session.scalars(
+                select(IntegrationLink.local_id).where(
+                    IntegrationLink.connection_id == cc.connection_id,
+                    IntegrationLink.stream == stream.name,
+                    IntegrationLink.local_type == stream.local_type,
+                    IntegrationLink.local_id.in_(candidates),
+                    IntegrationLink.remote_state == "live",
+                    IntegrationLink.remote_id.is_not(None),
+                    IntegrationLink.remote_id != remote_id,
+                )
+            )
+        )
+        session.rollback()
+        survivor = next((c for c in candidates if c in live), None)
+        if survivor is None:
+            return False
+        try:
+            merge(session, cc.principal, loser, survivor)
+        except ApiError as err:
+            _inbound_refused(cc, stream, remote_id, err)
+            return False
+    cc.stats["merged"] += 1
+    return True
 
 
 def _inbound_refused(

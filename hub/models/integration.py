@@ -150,7 +150,8 @@ class IntegrationLink(TenantOwned, Base):
     local_id: Mapped[str] = mapped_column(String(40))
     remote_parent: Mapped[str | None] = mapped_column(String(320), nullable=True)
     remote_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    remote_state: Mapped[str] = mapped_column(String(12), default="none")  # none | live | deleted
+    # none | live | deleted | merged (merged into another object: never pushed again)
+    remote_state: Mapped[str] = mapped_column(String(12), default="none")
     remote_version: Mapped[str | None] = mapped_column(String(200), nullable=True)
     payload_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     title: Mapped[str | None] = mapped_column(String(1000), nullable=True)

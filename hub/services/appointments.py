@@ -124,6 +124,11 @@ def _emit(session: Session, p: Principal, a: Appointment, event_type: str) -> No
     events.record(session, p.account_id, p.environment, event_type, data)
 
 
+def emit_updated(session: Session, p: Principal, a: Appointment) -> None:
+    """Record `appointment.updated` for a change made by another service (in its transaction)."""
+    _emit(session, p, a, "appointment.updated")
+
+
 def create(
     session: Session, p: Principal, body: AppointmentCreate, source: str = "api"
 ) -> dict[str, Any]:

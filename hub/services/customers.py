@@ -76,6 +76,89 @@ def update(
         return rep.customer(c)
 
 
+MERGED_TAG = "merged"
+
+
+def duplicates(session: Session, p: Principal, customer_id: str) -> list[str]:
+    """Other customers of the tenant with this one's e-mail, else with its E.164 phone (the
+    rule remote records are matched by), oldest first."""
+    c = get_owned(session, Customer, customer_id, p)
+    for column, value in ((Customer.email, c.email), (Customer.phone_e164, c.phone_e164)):
+        if value:
+            found = list(
+                session.scalars(
+                    scoped(select(Customer.id), Customer, p)
+                    .where(column == value, Customer.id != c.id)
+                    .order_by(Customer.created_at, Customer.id)
+                )
+            )
+            if found:
+                return [str(x) for x in found]
+    return []
+
+
+def merge_into(session: Session, p: Principal, loser_id: str, survivor_id: str) -> dict[str, Any]:
+    """Merge a duplicate customer into another (a CRM merged their records).
+
+    The survivor keeps its own values and takes the loser's where it has none (e-mail, phone,
+    address, preferences), every tag and every custom field it lacks; the loser's appointments
+    move to the survivor (`appointment.updated` each). The loser is not deleted (the API has
+    no customer deletion): it loses only the e-mail and phone it shared with the survivor
+    (they now identify the survivor) and gets the tag `merged`; what differed stays on it.
+    Idempotent: merging again changes nothing. Returns the survivor.
+    """
+    from hub.services import appointments as appointment_service
+
+    with transaction(session):
+        loser = get_owned(session, Customer, loser_id, p, for_update=True)
+        survivor = get_owned(session, Customer, survivor_id, p, for_update=True)
+        changed = False
+        for name in ("email", "phone", "address", "preferences"):
+            if getattr(survivor, name) in (None, {}) and getattr(loser, name) not in (None, {}):
+                setattr(survivor, name, getattr(loser, name))
+                changed = True
+        survivor.phone_e164 = e164(survivor.phone)
+        tags = list(dict.fromkeys([*(survivor.tags or []), *(loser.tags or [])]))
+        tags = [t for t in tags if t != MERGED_TAG or t in (survivor.tags or [])]
+        custom = {**(loser.custom_fields or {}), **(survivor.custom_fields or {})}
+        if tags != list(survivor.tags or []) or custom != dict(survivor.custom_fields or {}):
+            survivor.tags, survivor.custom_fields = tags, custom
+            changed = True
+        loser_changed = False
+        if loser.email and loser.email == survivor.email:
+            loser.email = None
+            loser_changed = True
+        if loser.phone_e164 and loser.phone_e164 == survivor.phone_e164:
+            loser.phone = loser.phone_e164 = None
+            loser_changed = True
+        if MERGED_TAG not in (loser.tags or []):
+            loser.tags = [*(loser.tags or []), MERGED_TAG][-50:]
+            loser_changed = True
+        moved = list(
+            session.scalars(
+                scoped(select(Appointment), Appointment, p)
+                .where(Appointment.customer_id == loser.id)
+                .order_by(Appointment.id)
+                .with_for_update()
+            )
+        )
+        for appointment in moved:
+            appointment.customer_id = survivor.id
+        session.flush()
+        for appointment in moved:
+            appointment_service.emit_updated(session, p, appointment)
+        for customer, did in ((survivor, changed), (loser, loser_changed)):
+            if did:
+                events.record(
+                    session,
+                    p.account_id,
+                    p.environment,
+                    "customer.updated",
+                    rep.customer_event(customer),
+                )
+        return rep.customer(survivor)
+
+
 def get(session: Session, p: Principal, customer_id: str) -> dict[str, Any]:
     """One customer."""
     return rep.customer(get_owned(session, Customer, customer_id, p))
@@ -131,4 +214,13 @@ def appointments(
     return appts.list_(session, p, q)
 
 
-__all__ = ["Appointment", "appointments", "create", "get", "list_", "update"]
+__all__ = [
+    "Appointment",
+    "appointments",
+    "create",
+    "duplicates",
+    "get",
+    "list_",
+    "merge_into",
+    "update",
+]

@@ -116,6 +116,16 @@ class CustomerObjects:
         """The remote record was deleted: the customer stays (only its link goes)."""
         return customers.get(session, principal, local_id)
 
+    def duplicates(self, session: Session, principal: Principal, local_id: str) -> list[str]:
+        """Other customers with this one's e-mail, else its E.164 phone (oldest first)."""
+        return customers.duplicates(session, principal, local_id)
+
+    def merge(
+        self, session: Session, principal: Principal, loser_id: str, survivor_id: str
+    ) -> dict[str, Any]:
+        """Merge a customer into its duplicate (`hub.services.customers.merge_into`)."""
+        return customers.merge_into(session, principal, loser_id, survivor_id)
+
 
 def local_services() -> LocalServices:
     """The operations the engine applies remote changes through, by local type."""

@@ -29,7 +29,7 @@ from hub.models import Event, IntegrationConnection, IntegrationLink, Integratio
 from hub.services.integration_inbound import local_services
 from tests.connectors.zoho_support import START
 from tests.fakes.zoho import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeZoho
-from tests.integrations.support import dispatch
+from tests.integrations.support import at, book, dispatch, next_weekday
 from tests.support import Api, Tenant, follow_callback
 
 NAME = "zoho"
@@ -774,3 +774,83 @@ def test_custom_fields_discovered_at_connect_and_checked_in_the_mapping(
     assert api.post(f"/v2/integrations/{NAME}/sync").status_code == 202
     assert run_due(rt) == 1
     assert api.put(f"/v2/integrations/{NAME}/mapping", later).status_code == 200
+
+
+def test_a_merge_in_zoho_merges_the_losing_customer_into_the_survivor(
+    app: Flask, rt: SyncRuntime, api: Api, client: FlaskClient, zoho: FakeZoho, tenant: Tenant
+) -> None:
+    """Two contacts of one person, merged in Zoho (the master takes the child's e-mail): the
+    child's customer is merged into the master's — its appointment moves, its local custom
+    field is kept, the shared e-mail is held once — and it is never written back to Zoho."""
+    store = zoho.store("eu")
+    master = store.create("Contacts", First_Name="Inès", Last_Name="Roux", Phone="+33611223344")
+    child = store.create(
+        "Contacts",
+        First_Name="Inès",
+        Last_Name="Roux",
+        Email="ines@example.fr",
+        Mailing_City="Lyon",
+    )
+    connection_id = _connected(rt, api, client, tenant)
+    sync_now(rt, connection_id)
+    with rt.db.session() as session:
+        by_remote = dict(
+            session.execute(
+                select(IntegrationLink.remote_id, IntegrationLink.local_id).where(
+                    IntegrationLink.connection_id == connection_id
+                )
+            ).all()
+        )
+    survivor, loser = by_remote[master["id"]], by_remote[child["id"]]
+    assert survivor != loser
+    resp = api.put(f"/v2/customers/{loser}", {"custom_fields": {"portail": "B12"}})
+    assert resp.status_code == 200
+    booked = book(
+        api,
+        {**tenant.ids, "customer_id": loser},
+        at(next_weekday(1), 10),
+        location={"address": "3 rue Neuve", "city": "Paris", "postal_code": "75002"},
+    )
+    assert booked.status_code == 201, booked.get_json()
+    appointment_id = booked.get_json()["id"]
+    dispatch(app)
+    sync_now(rt, connection_id)
+    contacts_before = set(_contacts(zoho))
+
+    store.merge("Contacts", master["id"], [child["id"]])
+    zoho.requests.clear()
+    stats = sync_now(rt, connection_id)
+    assert stats is not None and stats["merged"] == 1
+    dispatch(app)
+    sync_now(rt, connection_id)
+    dispatch(app)
+    sync_now(rt, connection_id)
+
+    customers = {c["id"]: c for c in _customers(api)}
+    kept = customers[survivor]
+    assert (kept["email"], kept["phone"]) == ("ines@example.fr", "+33611223344")
+    assert kept["address"]["city"] == "Lyon" and kept["custom_fields"]["portail"] == "B12"
+    assert [c["id"] for c in customers.values() if c["email"] == "ines@example.fr"] == [survivor]
+    merged = customers[loser]  # not deleted (the API has no customer deletion)
+    assert merged["email"] is None and "merged" in merged["tags"]
+    moved = api.get(f"/v2/appointments/{appointment_id}").get_json()
+    assert moved["customer"]["id"] == survivor
+    assert set(_contacts(zoho)) == contacts_before - {child["id"]}  # nothing brought back
+    assert not [r for r in zoho.requests if r.method == "POST" and "upsert" in r.path]
+    with rt.db.session() as session:
+        tomb = session.scalars(
+            select(IntegrationLink).where(
+                IntegrationLink.connection_id == connection_id, IntegrationLink.local_id == loser
+            )
+        ).one()
+    assert (tomb.remote_state, tomb.remote_id, tomb.pending) == ("merged", None, False)
+
+    # Applying the same deletion again (a page re-read after a crash) merges nothing twice.
+    with rt.db.session() as session:
+        cc = context.build(rt, session, session.get(IntegrationConnection, connection_id))
+    from connectors.zoho.const import STREAM_CONTACTS
+    from hub.integrations import records
+
+    records.apply_delete(cc, cc.spec.stream(STREAM_CONTACTS), child["id"])
+    cc.close()
+    assert cc.stats["merged"] == 0
