@@ -139,7 +139,7 @@ def merge_into(session: Session, p: Principal, loser_id: str, survivor_id: str) 
                 scoped(select(Appointment), Appointment, p)
                 .where(Appointment.customer_id == loser.id)
                 .order_by(Appointment.id)
-                .with_for_update()
+                .with_for_update(of=Appointment)
             )
         )
         for appointment in moved:

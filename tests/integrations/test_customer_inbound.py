@@ -116,3 +116,53 @@ def test_every_phone_write_keeps_the_e164_column(
                 .match(session, _principal(tenant), {"phone": matches})
             )
             assert found == made
+
+
+@pytest.mark.parametrize(
+    ("survivor", "loser", "kept", "left"),
+    [
+        pytest.param(
+            {"phone": "0611223344"},
+            {"email": "a@x.fr", "phone": "+33611223344", "tags": ["vip"]},
+            {"email": "a@x.fr", "phone": "0611223344", "tags": ["vip"]},
+            {"email": None, "phone": None, "tags": ["vip", "merged"]},
+            id="shared-phone-taken-once",
+        ),
+        pytest.param(
+            {"email": "a@x.fr", "custom_fields": {"code": "S"}},
+            {"email": "a@x.fr", "phone": "0600000001", "custom_fields": {"code": "L", "n": 2}},
+            {"email": "a@x.fr", "phone": "0600000001", "custom_fields": {"code": "S", "n": 2}},
+            {"email": None, "phone": None, "custom_fields": {"code": "L", "n": 2}},
+            id="survivor-values-win",
+        ),
+        pytest.param(
+            {"email": "a@x.fr", "phone": "0600000002"},
+            {"email": "b@x.fr", "phone": "0600000002"},
+            {"email": "a@x.fr", "phone": "0600000002"},
+            {"email": "b@x.fr", "phone": None},
+            id="a-different-email-stays-on-the-loser",
+        ),
+    ],
+)
+def test_merge_into_keeps_every_value(
+    app: Flask,
+    api: Api,
+    tenant: Tenant,
+    survivor: dict[str, Any],
+    loser: dict[str, Any],
+    kept: dict[str, Any],
+    left: dict[str, Any],
+) -> None:
+    """The survivor keeps its values and takes what it lacks; the loser keeps what differs,
+    loses only the identifiers now the survivor's; merging twice changes nothing."""
+    s_id, l_id = _customer(api, **survivor), _customer(api, **loser)
+    objects = local_services().matchable("customer")
+    with get_db(app).session() as session:
+        assert objects.duplicates(session, _principal(tenant), l_id) == [s_id]  # type: ignore[attr-defined]
+        for _ in range(2):
+            objects.merge(session, _principal(tenant), l_id, s_id)  # type: ignore[attr-defined]
+    after_s = api.get(f"/v2/customers/{s_id}").get_json()
+    after_l = api.get(f"/v2/customers/{l_id}").get_json()
+    assert {k: after_s[k] for k in kept} == kept
+    assert {k: after_l[k] for k in left} == left
+    assert "merged" in after_l["tags"]
