@@ -317,7 +317,7 @@ class MsalAuth:
         """
         with self._lock:
             if force_refresh:
-                for item in self._cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN):
+                for item in list(self._cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
                     self._cache.remove_at(item)
             try:
                 result = self.app.acquire_token_for_client(list(const.APP_SCOPES))

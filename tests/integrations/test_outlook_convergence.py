@@ -50,10 +50,11 @@ class GraphAsGoogle:
     back Google-shaped: `summary`, offset-aware `dateTime`, `extendedProperties.private`.
     """
 
-    def __init__(self, graph: FakeGraph, calendars: dict[str, str]) -> None:
-        """Wrap the fake; `calendars` maps owner e-mails to Graph calendar ids."""
+    def __init__(self, graph: FakeGraph, mailboxes: dict[str, str]) -> None:
+        """Wrap the fake; `mailboxes` maps technicians' e-mails to their Graph user ids."""
         self.graph = graph
-        self.calendars = calendars  # owner e-mail → Graph calendar id
+        # owner e-mail → the default calendar of that user's mailbox
+        self.calendars = {email: graph.calendar_of(user) for email, user in mailboxes.items()}
 
     def _dispatch(self, request: Any) -> Any:  # replaced by the scenario's write counter
         raise NotImplementedError
@@ -153,20 +154,34 @@ def connect(api: Api, client: FlaskClient, graph: FakeGraph) -> Any:
     return follow_callback(client.application, client, answer.headers["Location"])
 
 
-def provider_for(graph: FakeGraph) -> ProviderConfig:
-    """The Entra ID app registration, pointed at the fake (token URL and Graph root)."""
+PERMISSIONS = "application"  # several technicians: admin consent, one mailbox each
+
+
+def provider_for(graph: FakeGraph, permissions: str = PERMISSIONS) -> ProviderConfig:
+    """The Entra ID app registration, pointed at the fake (token URL and Graph root).
+
+    Application permissions: the connect page asks the tenant's admin for consent, and the
+    hub reads and writes each technician's own mailbox (/users/{id}).
+    """
     return ProviderConfig(
         connector=NAME,
         client_id=DEFAULT_CLIENT_ID,
         client_secret=DEFAULT_CLIENT_SECRET,
         token_url=graph.token_url(),
         api_url=graph.api_base_url,
+        oauth_options={"permissions": permissions},
     )
 
 
 @pytest.fixture
+def permissions() -> str:
+    """How the connection is granted (a module testing the delegated code flow overrides it)."""
+    return PERMISSIONS
+
+
+@pytest.fixture
 def graph() -> Iterator[FakeGraph]:
-    """The admin's mailbox; each technician's calendar is shared with it."""
+    """The tenant: the admin who consents, and (below) one mailbox per technician."""
     with FakeGraph(
         user_email="admin@company.com", user_name="Admin", validate_endpoints=False
     ) as fake:
@@ -175,20 +190,22 @@ def graph() -> Iterator[FakeGraph]:
 
 @pytest.fixture
 def calendars(graph: FakeGraph) -> dict[str, str]:
-    """Owner e-mail → Graph calendar id of the technicians' calendars."""
+    """Technician e-mail → Graph user id: each technician has his own mailbox."""
     return {
-        JEAN_EMAIL: graph.add_calendar("Jean Martin", owner=("Jean Martin", JEAN_EMAIL)),
-        PIERRE_EMAIL: graph.add_calendar("Pierre Dubois", owner=("Pierre Dubois", PIERRE_EMAIL)),
+        JEAN_EMAIL: graph.add_user("Jean Martin", JEAN_EMAIL),
+        PIERRE_EMAIL: graph.add_user("Pierre Dubois", PIERRE_EMAIL),
     }
 
 
 @pytest.fixture
-def outlook_rt(app: Flask, graph: FakeGraph, clock: MovingClock) -> Iterator[SyncRuntime]:
+def outlook_rt(
+    app: Flask, graph: FakeGraph, clock: MovingClock, permissions: str
+) -> Iterator[SyncRuntime]:
     """The app's SyncRuntime for this test, with the Outlook provider aimed at the fake."""
     runtime = SyncRuntime(
         db=get_db(app),
         settings=app.config["IVALID"],
-        providers={NAME: provider_for(graph)},
+        providers={NAME: provider_for(graph, permissions)},
         clock=clock,
         worker_id="test-worker",
         allow_http_push=True,
@@ -218,6 +235,7 @@ def outlook_worker(
     monkeypatch.setenv("IVALID_OUTLOOK_CLIENT_SECRET", provider.client_secret or "")
     monkeypatch.setenv("IVALID_OUTLOOK_TOKEN_URL", provider.token_url or "")
     monkeypatch.setenv("IVALID_OUTLOOK_API_URL", provider.api_url or "")
+    monkeypatch.setenv("IVALID_OUTLOOK_PERMISSIONS", PERMISSIONS)
     ctx = build_context(app.config["IVALID"], WorkerSettings(name="conv"), get_db(app), "conv")
     ctx.clock = clock
     install(ctx)
@@ -302,7 +320,8 @@ def test_outlook_and_ivalid_converge_without_ping_pong(
     outlook_worker: WorkerContext,
 ) -> None:
     """Same rounds, same bars as Google: 0 duplicates, remote writes = changes (+ put-backs);
-    access tokens that expire mid-run are refreshed through msal by the hub's token store."""
+    app tokens that expire mid-run are renewed through msal (client credentials) by the hub's
+    token store; every technician's mailbox is reached as /users/{id}, never /me."""
     assert connect(api, client, graph).status_code == 200
     with get_db(app).session() as session, transaction(session):
         session.execute(update(IntegrationConnection).values(config={"page_size": PAGE_SIZE}))
@@ -316,7 +335,7 @@ def test_outlook_and_ivalid_converge_without_ping_pong(
                 )
             )
         )
-    assert linked == set(calendars.values()), "each technician linked to the calendar they own"
+    assert linked == set(calendars.values()), "each technician linked to his own mailbox"
     s.writes = 0
     for apt in api.get("/v2/appointments").json["data"]:
         s.model.local[apt["id"]] = _state(apt)
@@ -350,8 +369,12 @@ def test_outlook_and_ivalid_converge_without_ping_pong(
     )
     assert stats["kills"] >= 3 and stats["remote_changes"] >= 20 and stats["local_changes"] >= 20
     assert stats["expired_tokens"] >= 1 and graph.calls["batch"] > 0
-    refreshes = [
-        r for r in graph.identity.state.token_requests if r["grant_type"] == "refresh_token"
+    grants = [
+        r for r in graph.identity.state.token_requests if r["grant_type"] == "client_credentials"
     ]
-    assert len(refreshes) >= 2, "expired access tokens were refreshed through msal"
+    assert len(grants) >= 3, "expired app tokens were renewed through msal"
+    assert {r.mailbox for r in graph.requests if r.mailbox} == set(calendars.values())
+    assert not any(r.path.startswith("/v1.0/me/") for r in graph.requests)
+    assert all('IdType="ImmutableId"' in (r.prefer or "") for r in graph.requests if r.mailbox)
+    assert graph.throttled == {}, "the hub paced itself within the mailbox limits"
     assert s.writes == s.model.expected_writes + conflicts

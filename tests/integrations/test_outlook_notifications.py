@@ -24,6 +24,7 @@ from tests.integrations.test_outlook_convergence import (  # noqa: F401 - fixtur
     connect,
     graph,
     outlook_rt,
+    permissions,
 )
 from tests.support import Api, Tenant
 
