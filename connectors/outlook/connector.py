@@ -102,7 +102,8 @@ class OutlookConnector(SubscriptionsMixin, Connector):
             self.config.get(const.CONF_SUBSCRIPTION_MAX_MINUTES, const.MAX_SUBSCRIPTION_MINUTES)
         )
         self.subscription_max_minutes = min(max_minutes, const.MAX_SUBSCRIPTION_MINUTES)
-        self._clock = clock or (lambda: datetime.now(UTC))
+        now = self.config.get("now")  # the hub's clock: it dates expiries and windows
+        self._clock = clock or (now if callable(now) else None) or (lambda: datetime.now(UTC))
         budget = int(self.config.get(const.CONF_MAILBOX_BUDGET, const.MAILBOX_BUDGET))
         # How to wait (Retry-After, the mailbox budget): `sleep` in the config for tests.
         sleep_fn = self.config.get("sleep")
