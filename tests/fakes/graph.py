@@ -246,6 +246,7 @@ class FakeGraph(LoopbackFake):
         self.peak_in_flight: Counter[str] = Counter()
         self.sent: dict[str, list[float]] = {}
         self.throttled: Counter[str] = Counter()  # 429 answers, by reason
+        self.latency = 0.0  # seconds each mailbox request takes (lets requests overlap)
         self.calls: Counter[str] = Counter()
         self.writes: Counter[str] = Counter()
         self.requests: list[RecordedRequest] = []
@@ -577,6 +578,8 @@ class FakeGraph(LoopbackFake):
                     return self._api(endpoint, request, args, body, None)
             self._enter_mailbox(access, mailbox)
             try:
+                if self.latency:
+                    time.sleep(self.latency)
                 with self._lock:
                     return self._api(endpoint, request, args, body, mailbox)
             finally:
