@@ -14,8 +14,10 @@ offers those over the Graph fake, so the scenario itself is shared, not copied.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -25,17 +27,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from connectors.outlook import OutlookConnector
 from connectors.outlook.api import property_name
 from hub.db import get_db, transaction
+from hub.integrations import engine
 from hub.integrations.config import ProviderConfig
-from hub.integrations.runtime import SyncRuntime
+from hub.integrations.runtime import SyncHooks, SyncRuntime
 from hub.models import IntegrationConnection, IntegrationStream
 from hub.services.integration_inbound import local_services
 from scheduler.config import WorkerSettings
 from scheduler.context import WorkerContext, install
 from scheduler.runner import build_context
 from tests.fakes.graph import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeGraph
-from tests.integrations.support import JEAN_EMAIL, PIERRE_EMAIL, MovingClock
+from tests.integrations.support import JEAN_EMAIL, PIERRE_EMAIL, MovingClock, at, next_weekday
 from tests.integrations.test_convergence import PAGE_SIZE, ROUNDS, Scenario, _shows, _state
 from tests.support import Api, Tenant, follow_callback
 
@@ -263,11 +267,14 @@ class OutlookScenario(Scenario):
         self.graph = graph
         original = graph._dispatch
 
+        self.statuses: list[tuple[str, int]] = []  # (endpoint, status) of every answer
+
         def counting(request: Any) -> Any:
             """Dispatch, counting effective writes."""
             before = graph.store.seq
             response = original(request)
             endpoint = graph.requests[-1].endpoint if graph.requests else ""
+            self.statuses.append((endpoint, response.status_code))
             # A write that changed something (a create de-duplicated by transactionId did not).
             if endpoint in WRITES and response.status_code < 300 and graph.store.seq != before:
                 self.writes += 1
@@ -378,3 +385,221 @@ def test_outlook_and_ivalid_converge_without_ping_pong(
     assert all('IdType="ImmutableId"' in (r.prefer or "") for r in graph.requests if r.mailbox)
     assert graph.throttled == {}, "the hub paced itself within the mailbox limits"
     assert s.writes == s.model.expected_writes + conflicts
+
+
+# ------------------------------------------------------------------ convergence, made harder
+
+
+@pytest.fixture
+def harder(
+    app: Flask,
+    api: Api,
+    client: FlaskClient,
+    tenant: Tenant,
+    graph: FakeGraph,
+    calendars: dict[str, str],
+    clock: MovingClock,
+    outlook_rt: SyncRuntime,
+    outlook_worker: WorkerContext,
+) -> OutlookScenario:
+    """Connected by admin consent, first sync done, one appointment of Jean's pushed."""
+    assert connect(api, client, graph).status_code == 200
+    s = OutlookScenario(app, api, client, tenant, graph, calendars, clock, outlook_worker)
+    s.tick()
+    return s
+
+
+def _ours(graph: FakeGraph, user: str) -> list[dict[str, Any]]:
+    """The events of a mailbox that carry our appointment id."""
+    return [
+        e
+        for e in graph.events(graph.calendar_of(user))
+        if any(property_name(p["id"]) == "ivalid_appointment_id" for p in e.get(_PROPS, []))
+    ]
+
+
+_PROPS = "singleValueExtendedProperties"
+
+
+def _book(s: OutlookScenario, day: int, hour: int) -> dict[str, Any]:
+    body = {
+        "customer_id": s.tenant.ids["customer_id"],
+        "service_id": s.tenant.ids["service_id"],
+        "technician_id": s.tenant.ids["technician_id"],
+        "scheduled_at": at(next_weekday(day), hour).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    resp = s.api.post("/v2/appointments", body)
+    assert resp.status_code == 201, resp.json
+    s.tick()
+    return dict(resp.json)
+
+
+def _event_of(graph: FakeGraph, user: str, appointment_id: str) -> dict[str, Any]:
+    found = [
+        e
+        for e in _ours(graph, user)
+        if any(p["value"] == appointment_id for p in e.get(_PROPS, []))
+    ]
+    assert len(found) == 1, f"{len(found)} events for {appointment_id}"
+    return found[0]
+
+
+def test_the_same_appointment_edited_on_both_sides_in_one_round(
+    harder: OutlookScenario, graph: FakeGraph, calendars: dict[str, str]
+) -> None:
+    """Moved in iValid and moved + renamed in Outlook before the next sync: iValid wins (as
+    documented), its PATCH meets 412 (If-Match on the old @odata.etag), the event is re-read
+    and our time written over it with the new etag, the typed title kept; one write."""
+    s, jean = harder, calendars[JEAN_EMAIL]
+    apt = _book(s, 1, 9)
+    before = _event_of(graph, jean, apt["id"])
+    slot = at(next_weekday(2), 14)
+    resp = s.api.post(f"/v2/appointments/{apt['id']}/reschedule", {"scheduled_at": _z(slot)})
+    assert resp.status_code == 200, resp.json
+    graph.user_move(before["id"], at(next_weekday(3), 10), at(next_weekday(3), 12))
+    graph.user_retitle(before["id"], "Chantier Dupont (portail bleu)")
+    s.writes, s.statuses = 0, []
+    s.tick()
+    assert ("events.update", 412) in s.statuses, s.statuses
+    after = _event_of(graph, jean, apt["id"])
+    assert after["id"] == before["id"] and after["subject"] == "Chantier Dupont (portail bleu)"
+    assert _aware(after["start"]) == slot.isoformat()
+    assert s.writes == 1, "one effective write: ours, over the remote edit"
+    local = s.api.get(f"/v2/appointments/{apt['id']}").json
+    assert local["scheduled_at"] == _z(slot)
+    s.settle()
+    assert s.writes == 1 and _event_of(graph, jean, apt["id"])["id"] == before["id"]
+
+
+def test_a_cancel_meeting_a_remote_edit_deletes_after_a_412(
+    harder: OutlookScenario, graph: FakeGraph, calendars: dict[str, str]
+) -> None:
+    """Cancelled in iValid while moved in Outlook: DELETE with the stale etag → 412 → re-read
+    → DELETE with the fresh one. The event is gone, the appointment stays cancelled."""
+    s, jean = harder, calendars[JEAN_EMAIL]
+    apt = _book(s, 1, 11)
+    event = _event_of(graph, jean, apt["id"])
+    assert s.api.post(f"/v2/appointments/{apt['id']}/cancel").status_code == 200
+    graph.user_move(event["id"], at(next_weekday(4), 9), at(next_weekday(4), 10))
+    s.statuses = []
+    s.settle()
+    removed = ("events.delete", 412) in s.statuses or ("events.update", 412) in s.statuses
+    assert removed, s.statuses
+    assert s.api.get(f"/v2/appointments/{apt['id']}").json["status"] == "cancelled"
+    live = [e for e in _ours(graph, jean) if e["id"] == event["id"]]
+    assert all(e.get("showAs") == "free" for e in live)  # deleted, or shown free
+
+
+class _Killed(BaseException):
+    """The worker dies (not an Exception: nothing catches it)."""
+
+
+@pytest.mark.parametrize("method", ["create", "update"])
+def test_a_sync_killed_in_the_middle_of_a_push(
+    harder: OutlookScenario,
+    graph: FakeGraph,
+    calendars: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    method: str,
+) -> None:
+    """Graph accepted the write, then the worker died before saving the link. A create is
+    sent again with the same transactionId and Graph de-duplicates it: no duplicate, one
+    write. An update is sent again with the old @odata.etag: 412 (our own write moved it),
+    re-read, and the same content PATCHed once more — one extra identical write (Graph
+    changes the change key on every PATCH), never a duplicate or a lost change."""
+    s, jean = harder, calendars[JEAN_EMAIL]
+    apt = _book(s, 1, 13) if method == "update" else None
+    original = getattr(OutlookConnector, method)
+    kills = {"left": 1}
+
+    def dying(self: OutlookConnector, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        if kills["left"]:
+            kills["left"] -= 1
+            raise _Killed()
+        return result
+
+    monkeypatch.setattr(OutlookConnector, method, dying)
+    s.writes, s.statuses = 0, []
+    if apt is None:
+        body = {
+            "customer_id": s.tenant.ids["customer_id"],
+            "service_id": s.tenant.ids["service_id"],
+            "technician_id": s.tenant.ids["technician_id"],
+            "scheduled_at": _z(at(next_weekday(2), 9)),
+        }
+        resp = s.api.post("/v2/appointments", body)
+        assert resp.status_code == 201, resp.json
+        apt = dict(resp.json)
+    else:
+        slot = _z(at(next_weekday(3), 15))
+        resp = s.api.post(f"/v2/appointments/{apt['id']}/reschedule", {"scheduled_at": slot})
+        assert resp.status_code == 200, resp.json
+    with pytest.raises(_Killed):
+        s.tick()
+    assert kills["left"] == 0
+    s.clock.advance(s.rt.lease + timedelta(seconds=1))  # the dead worker's lease runs out
+    s.settle()
+    event = _event_of(graph, jean, apt["id"])  # exactly one
+    assert (
+        _aware(event["start"])
+        == datetime.fromisoformat(
+            s.api.get(f"/v2/appointments/{apt['id']}").json["scheduled_at"].replace("Z", "+00:00")
+        ).isoformat()
+    )
+    if method == "create":
+        assert s.writes == 1, "the retried create was de-duplicated by its transactionId"
+    else:
+        assert s.writes == 2 and ("events.update", 412) in s.statuses
+
+
+def test_two_workers_never_sync_one_connection_at_once(
+    app: Flask,
+    harder: OutlookScenario,
+    graph: FakeGraph,
+    calendars: dict[str, str],
+    clock: MovingClock,
+) -> None:
+    """Two workers race for the same connection round after round: the lease lets one in at a
+    time — each mailbox never sees two requests in flight (each run is sequential), and the
+    loser of a race gets nothing to do."""
+    s = harder
+    workers = [replace(s.rt, worker_id=f"worker-{name}", hooks=SyncHooks()) for name in ("a", "b")]
+    connection_id = s.connection().id
+    graph.latency = 0.01
+    graph.peak_in_flight.clear()
+    outcomes: list[object] = []
+    lost = 0
+    for round_number in range(6):
+        _book(s, round_number % 4, 9 + round_number) if round_number % 2 else None
+        barrier = threading.Barrier(2)
+        results: list[object] = [None, None]
+
+        def race(
+            index: int, barrier: threading.Barrier = barrier, results: list[object] = results
+        ) -> None:
+            barrier.wait()
+            results[index] = engine.sync_now(workers[index], connection_id)
+
+        threads = [threading.Thread(target=race, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        outcomes.extend(results)
+        lost += results.count(None)
+    assert lost >= 1, "the workers did race"
+    assert graph.peak_in_flight and max(graph.peak_in_flight.values()) == 1, graph.peak_in_flight
+    s.settle()
+    for user in calendars.values():
+        ids = [
+            p["value"]
+            for e in _ours(graph, user)
+            for p in e.get(_PROPS, [])
+            if property_name(p["id"]) == "ivalid_appointment_id"
+        ]
+        assert len(ids) == len(set(ids)), "no duplicate"
+
+
+def _z(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
