@@ -724,7 +724,7 @@ class FakeGraph(LoopbackFake):
             return _json(data, headers={"Preference-Applied": f"odata.maxpagesize={page_size}"})
         expand = parse_expand(request.args.get("$expand"))
         if endpoint == "events.get":
-            return _json(store.render(store.get(args["event_id"], mailbox), zone, expand))
+            return _json(store.render_id(args["event_id"], mailbox, zone, expand))
         if endpoint == "events.list":
             filter_ = request.args.get("$filter")
             if not filter_:

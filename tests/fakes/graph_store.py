@@ -17,7 +17,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +30,11 @@ from tzlocal.windows_tz import win_tz
 WINDOWS_ZONES: dict[str, str] = {**win_tz, "UTC": "UTC"}
 LISTED_IANA: frozenset[str] = frozenset(win_tz.values()) | {"UTC"}
 DEFAULT_USER_ID = "00000000-0000-4000-8000-0000000a11ce"
+# Recurrence: calendarView (and its delta) lists the occurrences of a series inside the
+# window, never the master. The fake expands daily and weekly patterns (Graph has more).
+RECURRENCE_TYPES = frozenset({"daily", "weekly"})
+OCCURRENCE_MARK = "~occ"
+_KEY_SCALE = 100_000  # delta keys: one event's change sequence, then its occurrence number
 WRITABLE = frozenset(
     {
         "subject",
@@ -458,8 +463,8 @@ class GraphStore:
         return data
 
     def get(self, event_id: str, mailbox: str | None = None) -> StoredEvent:
-        """A live event of the mailbox (None: any); 404 otherwise."""
-        stored = self.events.get(self.stored_id(event_id))
+        """A live event of the mailbox (None: any); 404 otherwise (an occurrence: its series)."""
+        stored = self.events.get(self.stored_id(event_id).split(OCCURRENCE_MARK)[0])
         if stored is None or stored.deleted:
             raise not_found()
         if mailbox is not None and self.calendars[stored.calendar_id].mailbox != mailbox:
@@ -484,7 +489,14 @@ class GraphStore:
                     "Make sure to only use property names that are defined by the type or "
                     "mark the type as open type.",
                 )
-            if key == "transactionId":
+            if key == "recurrence" and value:
+                pattern = (value or {}).get("pattern") or {}
+                if str(pattern.get("type")) not in RECURRENCE_TYPES:
+                    raise GraphError(
+                        400, "ErrorInvalidRequest", "The fake expands daily and weekly patterns."
+                    )
+                stored.fields[key] = copy.deepcopy(value)
+            elif key == "transactionId":
                 if not create and value != stored.transaction_id:
                     raise GraphError(400, "ErrorInvalidRequest", "transactionId is immutable.")
                 stored.transaction_id = value
@@ -618,6 +630,94 @@ class GraphStore:
             and s.props.get(prop_id, "").lower() == value.lower()
         ]
 
+    # -- recurrence
+
+    def occurrences(
+        self, stored: StoredEvent, window: tuple[datetime, datetime]
+    ) -> list[tuple[int, datetime, datetime]]:
+        """(number, start, end) of a series' occurrences overlapping `window`."""
+        recurrence = stored.fields.get("recurrence") or {}
+        pattern, range_ = recurrence.get("pattern") or {}, recurrence.get("range") or {}
+        kind, interval = str(pattern.get("type")), max(1, int(pattern.get("interval") or 1))
+        zone = zone_of(stored.start_zone)
+        local = stored.start.astimezone(zone)
+        duration = stored.end - stored.start
+        first = date.fromisoformat(str(range_.get("startDate") or local.date().isoformat()))
+        last = (
+            date.fromisoformat(str(range_["endDate"]))
+            if range_.get("type") == "endDate"
+            else window[1].astimezone(zone).date()
+        )
+        count = (
+            int(range_.get("numberOfOccurrences") or 0) if range_.get("type") == "numbered" else 0
+        )
+        days = {str(d).lower() for d in pattern.get("daysOfWeek") or []} or {
+            local.strftime("%A").lower()
+        }
+        out: list[tuple[int, datetime, datetime]] = []
+        number, day = 0, first
+        monday = first - timedelta(days=first.weekday())
+        while day <= min(last, window[1].astimezone(zone).date()) and (not count or number < count):
+            if kind == "daily":
+                hit = (day - first).days % interval == 0
+            else:
+                hit = ((day - monday).days // 7) % interval == 0 and (
+                    day.strftime("%A").lower() in days
+                )
+            if hit:
+                number += 1
+                start = datetime.combine(day, local.time(), zone).astimezone(UTC)
+                if start < window[1] and start + duration > window[0]:
+                    out.append((number, start, start + duration))
+            day += timedelta(days=1)
+        return out
+
+    def render_occurrence(
+        self,
+        stored: StoredEvent,
+        number: int,
+        start: datetime,
+        end: datetime,
+        zone: str | None = None,
+    ) -> dict[str, Any]:
+        """One occurrence of a series, as calendarView lists it."""
+        data = self.render(stored, zone)
+        master = self.shown_id(stored.id)
+        data.update(
+            {
+                "id": f"{master}{OCCURRENCE_MARK}{number:05d}",
+                "type": "occurrence",
+                "seriesMasterId": master,
+                "recurrence": None,
+                "start": render_when(
+                    start, stored.start_zone if data["isAllDay"] else zone or "UTC"
+                ),
+                "end": render_when(end, stored.end_zone if data["isAllDay"] else zone or "UTC"),
+            }
+        )
+        return data
+
+    def render_id(
+        self,
+        event_id: str,
+        mailbox: str | None,
+        zone: str | None = None,
+        expand: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """GET events/{id}: an event, or one occurrence of a series; 404 otherwise."""
+        stored = self.get(event_id, mailbox)
+        if OCCURRENCE_MARK not in event_id:
+            return self.render(stored, zone, expand)
+        number = int(event_id.split(OCCURRENCE_MARK)[1] or 0)
+        span = (datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))
+        for occurrence in self.occurrences(stored, span):
+            if occurrence[0] == number:
+                data = self.render_occurrence(stored, *occurrence, zone=zone)
+                if expand is not None:
+                    data["singleValueExtendedProperties"] = []
+                return data
+        raise not_found()
+
     # -- delta
 
     def invalidate(self, calendar_id: str | None = None) -> None:
@@ -672,21 +772,36 @@ class GraphStore:
                 "The sync state is no longer available: start a new round of delta queries.",
             )
         window = (datetime.fromisoformat(state["s"]), datetime.fromisoformat(state["e"]))
-        rows: list[tuple[int, StoredEvent]] = []
+        # (key, event, occurrence or None); a series lists its occurrences in the window
+        rows: list[tuple[int, StoredEvent, tuple[int, datetime, datetime] | None]] = []
         for stored in self.events.values():
             if stored.calendar_id != calendar.id or stored.seq > state["snap"]:
                 continue
+            full = state["m"] == "full"
+            if not full and stored.seq <= state["since"]:
+                continue
+            base = (stored.cseq if full else stored.seq) * _KEY_SCALE
+            if stored.fields.get("recurrence"):
+                if full and stored.deleted:
+                    continue
+                for occurrence in self.occurrences(stored, window):
+                    rows.append((base + occurrence[0], stored, occurrence))
+                continue
             inside = stored.start < window[1] and stored.end > window[0]
-            if state["m"] == "full":
-                if not stored.deleted and inside:
-                    rows.append((stored.cseq, stored))
-            elif stored.seq > state["since"]:
-                rows.append((stored.seq, stored))
+            if not full or (not stored.deleted and inside):
+                rows.append((base, stored, None))
         rows.sort(key=lambda row: row[0])
         rows = [row for row in rows if row[0] > state["after"]]
         page, rest = rows[:page_size], rows[page_size:]
         items: list[dict[str, Any]] = []
-        for _, stored in page:
+        for _, stored, occurrence in page:
+            if occurrence is not None:
+                shown = self.render_occurrence(stored, *occurrence, zone=zone)
+                if stored.deleted:
+                    shown = {"@odata.type": "#microsoft.graph.event", "id": shown["id"]}
+                    shown["@removed"] = {"reason": "deleted"}
+                items.append(shown)
+                continue
             inside = stored.start < window[1] and stored.end > window[0]
             if stored.deleted or not inside:
                 items.append(

@@ -33,11 +33,12 @@ from hub.db import get_db, transaction
 from hub.integrations import engine
 from hub.integrations.config import ProviderConfig
 from hub.integrations.runtime import SyncHooks, SyncRuntime
-from hub.models import IntegrationConnection, IntegrationStream
+from hub.models import ExternalBusy, IntegrationConnection, IntegrationStream
 from hub.services.integration_inbound import local_services
 from scheduler.config import WorkerSettings
 from scheduler.context import WorkerContext, install
 from scheduler.runner import build_context
+from tests.dates import PARIS
 from tests.fakes.graph import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeGraph
 from tests.integrations.support import JEAN_EMAIL, PIERRE_EMAIL, MovingClock, at, next_weekday
 from tests.integrations.test_convergence import PAGE_SIZE, ROUNDS, Scenario, _shows, _state
@@ -603,3 +604,56 @@ def test_two_workers_never_sync_one_connection_at_once(
 
 def _z(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_recurring_remote_event_blocks_every_occurrence(
+    app: Flask,
+    harder: OutlookScenario,
+    graph: FakeGraph,
+    calendars: dict[str, str],
+) -> None:
+    """A weekly series without end in Jean's mailbox: calendarView delta lists its
+    occurrences inside the window (never decades of them), each one a busy period; a booking
+    on one is refused, the same hour another day is not; the series deleted frees them."""
+    s, jean = harder, calendars[JEAN_EMAIL]
+    monday = next_weekday(0)  # a Monday
+    start = at(monday, 10).astimezone(PARIS)
+    series = graph.user_create(
+        "Réunion d'équipe",
+        start.replace(tzinfo=None).isoformat(),
+        (start + timedelta(hours=2)).replace(tzinfo=None).isoformat(),
+        calendar_id=graph.calendar_of(jean),
+        zone="Romance Standard Time",
+        recurrence={
+            "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday"]},
+            "range": {"type": "noEnd", "startDate": start.date().isoformat()},
+        },
+    )
+    engine.request_sync(s.rt, s.connection().id)
+    s.tick()
+    with get_db(app).session() as session:
+        busy = session.scalars(
+            select(ExternalBusy).where(ExternalBusy.technician_id == s.tenant.ids["technician_id"])
+        ).all()
+    weekly = sorted(b.starts_at for b in busy if b.ends_at - b.starts_at == timedelta(hours=2))
+    assert 100 <= len(weekly) <= 106, len(weekly)  # ~two years ahead of the window, no more
+    assert all(w.astimezone(PARIS).weekday() == 0 for w in weekly)
+
+    def book(day: datetime) -> Any:
+        body = {
+            "customer_id": s.tenant.ids["customer_id"],
+            "service_id": s.tenant.ids["service_id"],
+            "technician_id": s.tenant.ids["technician_id"],
+            "scheduled_at": _z(at(day, 10, 30)),
+        }
+        return s.api.post("/v2/appointments", body)
+
+    week_later = monday + timedelta(days=7)
+    refused = book(week_later)
+    assert refused.status_code == 409, refused.json
+    assert refused.json["error"]["code"] == "SLOT_NOT_AVAILABLE"
+    assert book(week_later + timedelta(days=1)).status_code == 201  # Tuesday: free
+    graph.user_delete(series["id"])
+    engine.request_sync(s.rt, s.connection().id)
+    s.tick()
+    assert book(week_later).status_code == 201, "the deleted series no longer blocks"
