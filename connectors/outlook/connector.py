@@ -243,16 +243,17 @@ class OutlookConnector(SubscriptionsMixin, Connector):
     def list_calendars(self) -> list[dict[str, Any]]:
         """The mailboxes this connection can sync, with the keys the hub's links use.
 
-        Delegated: the signed-in user's own (its address as id: `/users/{UPN}`). Application:
-        every user of the tenant (`/users`), by object id, owner = mail (or UPN), so the hub
-        links each technician to the mailbox of his e-mail.
+        Delegated: the signed-in user's own, as "me" (its streams read `/me/calendarView/delta`
+        and subscribe to `/me/events`), owner = his address. Application: every user of the
+        tenant (`/users`), by object id, owner = mail (or UPN), so the hub links each
+        technician to the mailbox of his e-mail.
         """
         if self.permissions != const.PERMISSIONS_APPLICATION:
             calendar = self.api.get_calendar(self.user_id)
             owner = (calendar.get("owner") or {}).get("address")
             return [
                 {
-                    "id": owner or calendar.get("id"),
+                    "id": self.user_id or "me",
                     "summary": calendar.get("name"),
                     "primary": True,
                     "accessRole": _access_role(calendar),

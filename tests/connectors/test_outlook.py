@@ -100,7 +100,7 @@ def test_list_calendars_delegated_is_the_own_mailbox(
     graph.add_user("Jean Martin", "jean@company.com")
     assert outlook.list_calendars() == [
         {
-            "id": "fake.user@example.com",
+            "id": "me",
             "summary": "Calendar",
             "primary": True,
             "accessRole": "owner",
@@ -246,6 +246,15 @@ def test_unknown_stream_is_refused(outlook: OutlookConnector) -> None:
     """Streams are `events` or `events:<calendarId>`."""
     with pytest.raises(InvalidRequest):
         list(outlook.read("contacts", None))
+
+
+def test_delegated_reads_its_own_mailbox_as_me(graph: FakeGraph, outlook: OutlookConnector) -> None:
+    """The linked stream of a delegated connection is `events:me`: /me/calendarView/delta."""
+    created = outlook.create("events:me", _payload())
+    page = list(outlook.read("events:me", None))[-1]
+    assert [r.id for r in page.records] == [created.id]
+    paths = {r.path for r in graph.requests}
+    assert "/v1.0/me/calendarView/delta" in paths and "/v1.0/me/events" in paths
 
 
 def test_delegated_reads_its_own_mailbox_by_address(

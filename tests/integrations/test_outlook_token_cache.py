@@ -126,6 +126,10 @@ def test_refresh_rotates_the_stored_cache_and_sync_keeps_working(
     engine.sync_now(outlook_rt, connected.id)
     before = _row(app, tenant)
     assert before.status == "connected" and before.last_sync_status == "ok"
+    # Delegated: the technician's own mailbox, as /me (never /users/… or another calendar).
+    paths = {r.path for r in graph.requests if r.mailbox}
+    assert "/v1.0/me/calendarView/delta" in paths
+    assert all(p.startswith("/v1.0/me/") for p in paths), paths
     old_tokens = _refresh_tokens(_cache(outlook_rt, before))
     refreshes = _refreshes(graph)
 
