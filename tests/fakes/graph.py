@@ -280,10 +280,10 @@ class FakeGraph(LoopbackFake):
         """The signed-in user's object id (delegated tokens act as this user)."""
         return self.store.user_id
 
-    def add_user(self, name: str, email: str) -> str:
+    def add_user(self, name: str, email: str, user_id: str | None = None) -> str:
         """Another user of the tenant, with his own mailbox; returns his object id."""
         with self._lock:
-            return self.store.add_user(name, email)
+            return self.store.add_user(name, email, user_id)
 
     def calendar_of(self, user: str) -> str:
         """The default calendar id of a user's mailbox (by id or address)."""

@@ -261,10 +261,15 @@ class FakeMicrosoftIdentity:
         with self._lock:
             self.state.admin_consents.discard((client_id, self.tenant_id))
 
-    def issue_app_token(self, roles: tuple[str, ...] = APP_ROLES, ttl: float | None = None) -> str:
+    def issue_app_token(
+        self,
+        roles: tuple[str, ...] = APP_ROLES,
+        ttl: float | None = None,
+        token: str | None = None,
+    ) -> str:
         """An app-only bearer token of this tenant (no OAuth dance)."""
         with self._lock:
-            token = self._random("eyJ0eXAi", 120)
+            token = token or self._random("eyJ0eXAi", 120)
             lifetime = self.access_token_ttl if ttl is None else ttl
             self.state.access[token] = AccessGrant(
                 DEFAULT_CLIENT_ID,
