@@ -17,6 +17,7 @@ from connectors.base import (
     Manifest,
     NotFound,
     Page,
+    PreconditionFailed,
     RemoteRecord,
     TokenProvider,
     register,
@@ -27,7 +28,7 @@ from .api import GraphApi, MailboxPacer
 from .auth import MsalAuth, MsalTokenProvider
 from .authority import endpoints_to_authority
 from .oauth import OutlookOAuthClient
-from .records import format_time, parse_time, to_record, with_sent, write_body
+from .records import body_digest, format_time, parse_time, to_record, with_sent, write_body
 from .subscriptions import SubscriptionsMixin
 from .sync import SPEC
 
@@ -410,9 +411,23 @@ class OutlookConnector(SubscriptionsMixin, Connector):
     def update(
         self, stream: str, remote_id: str, payload: Mapping[str, Any], etag: str | None
     ) -> RemoteRecord:
-        """PATCH an event with If-Match (PreconditionFailed when someone changed it since)."""
+        """PATCH an event with If-Match (PreconditionFailed when someone changed it since).
+
+        After a 412 the event is read again: holding the digest of this same body, it already
+        has our write (a retry after a worker died), and it is returned as written.
+        """
         mailbox = self._mailbox(stream)
-        updated = self.api.update_event(mailbox, remote_id, write_body(payload, create=False), etag)
+        body = write_body(payload, create=False)
+        try:
+            updated = self.api.update_event(mailbox, remote_id, body, etag)
+        except PreconditionFailed:
+            # The change key moved. If the event holds the digest of this very body, our
+            # write already landed (its answer was lost): that is the result, not a conflict.
+            current = to_record(self.api.get_event(mailbox, remote_id, self.properties))
+            held = current.data.get(const.VIRTUAL_PROPERTIES_FIELD, {})
+            if held.get(const.BODY_DIGEST_PROPERTY) == body_digest(body):
+                return with_sent(current, payload)
+            raise
         return with_sent(to_record(updated), payload)
 
     def delete(self, stream: str, remote_id: str, etag: str | None) -> None:

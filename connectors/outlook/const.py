@@ -94,8 +94,12 @@ LIFECYCLE_EVENTS: Final = frozenset(
 # Our fields on an event live in named single-value extended properties of one property set.
 # The GUID identifies iValid's property set: it must never change, or every link is lost.
 PROPERTY_SET_GUID: Final = "{8b5c2e7a-4f1d-4c6b-9a3e-2d7f5b1c9e40}"
-EXTENDED_PROPERTY_NAMES: Final = ("ivalid_appointment_id", "ivalid_hash")
+EXTENDED_PROPERTY_NAMES: Final = ("ivalid_appointment_id", "ivalid_hash", "ivalid_body")
 APPOINTMENT_ID_PROPERTY: Final = "ivalid_appointment_id"
+# A digest of the whole body of our last write, stored with it: after a 412 on a PATCH, an
+# event whose digest is the one we are sending already holds our write (a worker died
+# between Graph's answer and saving the link), so it is not written a second time.
+BODY_DIGEST_PROPERTY: Final = "ivalid_body"
 # The virtual field mappings use for those properties (a dict name -> value on the record).
 VIRTUAL_PROPERTIES_FIELD: Final = "extendedProperties"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -139,14 +141,36 @@ def write_body(payload: Mapping[str, Any], *, create: bool) -> dict[str, Any]:
             body[key] = _outbound_when(body[key], all_day=all_day)
     if not create:
         body.pop("transactionId", None)  # immutable after creation
-    props = payload.get(const.VIRTUAL_PROPERTIES_FIELD) or {}
+    props = {
+        name: value
+        for name, value in (payload.get(const.VIRTUAL_PROPERTIES_FIELD) or {}).items()
+        if name != const.BODY_DIGEST_PROPERTY
+    }
     if props:
         body["singleValueExtendedProperties"] = [
             {"id": property_id(name), "value": str(value)}
             for name, value in props.items()
             if value is not None
         ]
+    digest = body_digest(body)
+    body.setdefault("singleValueExtendedProperties", []).append(
+        {"id": property_id(const.BODY_DIGEST_PROPERTY), "value": digest}
+    )
     return body
+
+
+def body_digest(body: Mapping[str, Any]) -> str:
+    """32 hex characters identifying a write body (without its own digest, nor transactionId:
+    the same content written by a create or a later PATCH has the same digest)."""
+    data = {k: v for k, v in body.items() if k != "transactionId"}
+    props = [
+        p
+        for p in data.get("singleValueExtendedProperties") or []
+        if property_name(str(p.get("id", ""))) != const.BODY_DIGEST_PROPERTY
+    ]
+    data["singleValueExtendedProperties"] = props
+    raw = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
 def with_sent(record: RemoteRecord, payload: Mapping[str, Any]) -> RemoteRecord:

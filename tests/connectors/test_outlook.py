@@ -25,6 +25,7 @@ from connectors.base import (
 from connectors.outlook import OutlookConnector
 from connectors.outlook.api import property_id, translate_http_error
 from connectors.outlook.const import PROPERTY_SET_GUID
+from connectors.outlook.records import body_digest
 from tests.fakes.graph import FakeGraph
 
 pytest_plugins = ["tests.connectors.outlook_fixtures"]
@@ -388,9 +389,11 @@ def test_extended_properties_round_trip(graph: FakeGraph, outlook: OutlookConnec
     created = outlook.create("events", _payload())
     sent = graph.requests[-1].body
     assert "extendedProperties" not in sent
+    digest = body_digest(sent)
     assert sent["singleValueExtendedProperties"] == [
         {"id": f"String {PROPERTY_SET_GUID} Name ivalid_appointment_id", "value": "apt_1"},
         {"id": f"String {PROPERTY_SET_GUID} Name ivalid_hash", "value": "h1"},
+        {"id": f"String {PROPERTY_SET_GUID} Name ivalid_body", "value": digest},
     ]
     assert created.data["extendedProperties"] == {
         "ivalid_appointment_id": "apt_1",
@@ -398,7 +401,10 @@ def test_extended_properties_round_trip(graph: FakeGraph, outlook: OutlookConnec
     }
 
     fetched = outlook.get("events", created.id)
-    assert fetched.data["extendedProperties"] == created.data["extendedProperties"]
+    assert fetched.data["extendedProperties"] == {
+        **created.data["extendedProperties"],
+        "ivalid_body": digest,
+    }
     assert "singleValueExtendedProperties" not in fetched.data
     expand = graph.requests[-1].query["$expand"]
     assert expand.startswith("singleValueExtendedProperties($filter=id eq 'String {")
@@ -412,10 +418,9 @@ def test_extended_properties_round_trip(graph: FakeGraph, outlook: OutlookConnec
         "events", created.id, {"extendedProperties": {"ivalid_hash": "h2"}}, fetched.etag
     )
     assert updated.data["extendedProperties"]["ivalid_hash"] == "h2"
-    assert outlook.get("events", created.id).data["extendedProperties"] == {
-        "ivalid_appointment_id": "apt_1",
-        "ivalid_hash": "h2",
-    }
+    props = outlook.get("events", created.id).data["extendedProperties"]
+    assert props.pop("ivalid_body") != digest  # the digest follows each write
+    assert props == {"ivalid_appointment_id": "apt_1", "ivalid_hash": "h2"}
     assert [r.id for r in outlook.find("apt_1")] == [created.id]
     assert property_id("x") == f"String {PROPERTY_SET_GUID} Name x"
 
@@ -634,3 +639,22 @@ def test_missing_scope_is_auth_error(outlook: OutlookConnector) -> None:
     with pytest.raises(AuthError) as info:
         outlook.check()
     assert info.value.reason == "ErrorAccessDenied"
+
+
+def test_a_repeated_patch_after_a_lost_answer_is_not_written_twice(
+    graph: FakeGraph, outlook: OutlookConnector
+) -> None:
+    """PATCH landed but its answer was lost: resent with the old etag, Graph says 412; the
+    event holds the digest of this very body, so it is returned as written (no 2nd write).
+    A different body with the old etag stays a PreconditionFailed."""
+    created = outlook.create("events", _payload())
+    moved = _payload("Déplacé")
+    outlook.update("events", created.id, moved, created.etag)
+    writes, seq = graph.writes["events.update"], graph.store.seq
+    again = outlook.update("events", created.id, moved, created.etag)  # the retry
+    assert graph.writes["events.update"] == writes + 1  # the 412 attempt
+    assert graph.store.seq == seq, "nothing written a second time"
+    assert again.data["subject"] == "Déplacé"
+    assert again.etag == graph.event(created.id)["@odata.etag"]
+    with pytest.raises(PreconditionFailed):
+        outlook.update("events", created.id, _payload("Autre"), created.etag)
