@@ -202,14 +202,16 @@ class OutlookTarget:
             user_email="admin@bench.example", user_name="Admin", seed=7, validate_endpoints=False
         )
         self.calendar = ""
+        self.user = ""
         self.ids: list[str] = []
         # Inside the connector's calendarView window (a year back, two years ahead of now).
         self.origin = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
 
     def start(self) -> None:
-        """Start the fake; the technician's calendar is shared with the connected user."""
+        """Start the fake; the technician has his own mailbox (application permissions)."""
         self.fake.start()
-        self.calendar = self.fake.add_calendar("Technicien", owner=("Tech", TECHNICIAN_EMAIL))
+        self.user = self.fake.add_user("Tech", TECHNICIAN_EMAIL)
+        self.calendar = self.fake.calendar_of(self.user)
 
     def stop(self) -> None:
         """Stop the fake."""
@@ -222,7 +224,7 @@ class OutlookTarget:
         return provider_for(self.fake)
 
     def calendar_id(self) -> str:
-        """The technician's e-mail (his calendar is linked through its owner)."""
+        """The technician's e-mail (his mailbox is linked through its owner)."""
         return TECHNICIAN_EMAIL
 
     def seed(self, count: int) -> None:
@@ -291,12 +293,16 @@ class OutlookTarget:
         from connectors.base import StaticTokenProvider
         from connectors.outlook import OutlookConnector
 
-        token = self.fake.issue_access_token()
-        config = {"api_base_url": self.fake.api_base_url, "page_size": self.max_page_size}
+        token = self.fake.issue_app_token()
+        config = {
+            "api_base_url": self.fake.api_base_url,
+            "page_size": self.max_page_size,
+            "permissions": "application",
+        }
         started = time.perf_counter()
         records = 0
         with OutlookConnector(StaticTokenProvider(token), config) as connector:
-            for page in connector.read(f"events:{self.calendar}", None):
+            for page in connector.read(f"events:{self.user}", None):
                 records += len(page.records) + len(page.deleted)
         return records, time.perf_counter() - started
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -116,6 +119,87 @@ def expand_properties(names: Sequence[str]) -> str:
     return f"singleValueExtendedProperties($filter={clauses})"
 
 
+def mailbox_path(mailbox: str | None) -> str:
+    """The path of a mailbox: "me" (the signed-in user, delegated) or "users/{id or UPN}"."""
+    if not mailbox or mailbox == "me":
+        return "me"
+    return f"users/{quote(mailbox, safe='@')}"
+
+
+def mailbox_of(path: str) -> str | None:
+    """The mailbox a request path reaches ("me", "users/x"), or None (subscriptions, $batch)."""
+    parts = urlsplit(path).path.lstrip("/").split("/")
+    if parts and parts[0] == "v1.0":
+        parts = parts[1:]
+    if parts and parts[0] == "me":
+        return "me"
+    if len(parts) >= 2 and parts[0] == "users":
+        return f"users/{parts[1]}"
+    return None
+
+
+def _retry_after(member: Mapping[str, Any]) -> float:
+    headers = {str(k).lower(): str(v) for k, v in (member.get("headers") or {}).items()}
+    seconds = parse_retry_after(headers.get("retry-after"))
+    seconds = const.DEFAULT_RETRY_AFTER if seconds is None else seconds
+    return max(0.0, min(float(seconds), const.MAX_RETRY_AFTER))
+
+
+class MailboxPacer:
+    """Outlook's per-mailbox limits on our side: 4 requests at once, a budget per 10 minutes.
+
+    `acquire(mailbox, cost)` waits for one of the mailbox's four slots, then until the
+    requests of the last ten minutes leave room for `cost` more (a $batch costs one per
+    member); `release` gives the slot back. Shared by the threads of one connector.
+    """
+
+    def __init__(
+        self,
+        budget: int = const.MAILBOX_BUDGET,
+        *,
+        window: float = const.MAILBOX_WINDOW_SECONDS,
+        concurrency: int = const.MAILBOX_CONCURRENCY,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Limits (the documented ones by default); `clock`/`sleep` for tests."""
+        self.budget = max(1, budget)
+        self.window = window
+        self.concurrency = concurrency
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._sent: dict[str, deque[float]] = {}
+        self.waited = 0.0  # seconds spent waiting for the budget (reported by benchmarks)
+
+    def acquire(self, mailbox: str, cost: int = 1) -> None:
+        """Take a slot of `mailbox`, then wait until `cost` more requests fit the budget."""
+        with self._lock:
+            slot = self._slots.setdefault(mailbox, threading.BoundedSemaphore(self.concurrency))
+        slot.acquire()
+        cost = min(max(1, cost), self.budget)
+        while True:
+            with self._lock:
+                sent = self._sent.setdefault(mailbox, deque())
+                now = self._clock()
+                while sent and sent[0] <= now - self.window:
+                    sent.popleft()
+                if len(sent) + cost <= self.budget:
+                    sent.extend([now] * cost)
+                    return
+                wait = sent[len(sent) + cost - self.budget - 1] + self.window - now
+            self.waited += max(wait, 0.0)
+            self._sleep(max(wait, 0.01))
+
+    def release(self, mailbox: str) -> None:
+        """Give the slot back."""
+        with self._lock:
+            slot = self._slots.get(mailbox)
+        if slot is not None:
+            slot.release()
+
+
 def _odata_query(options: Mapping[str, str]) -> str:
     """A query string with OData options encoded the way Graph documents (%20, not +)."""
     return "&".join(f"{k}={quote(v, safe=_ODATA_SAFE)}" for k, v in options.items())
@@ -136,14 +220,19 @@ class GraphApi:
         api_base_url: str = const.API_BASE_URL,
         timeout: float = const.DEFAULT_HTTP_TIMEOUT,
         session: requests.Session | None = None,
+        pacer: MailboxPacer | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """Bind to a token provider and an API root (a fake's URL in tests)."""
         self._tokens = tokens
+        self.pacer = pacer or MailboxPacer(sleep=sleep)
+        self._sleep = sleep
         self.base_url = api_base_url.rstrip("/")
         base = urlsplit(self.base_url)
         self._origin = (base.scheme, base.netloc.lower())
         self._timeout = timeout
         self._session = session or requests.Session()
+        self.retried_members = 0  # $batch members retried alone after a 429
 
     def close(self) -> None:
         """Close pooled connections."""
@@ -172,19 +261,33 @@ class GraphApi:
         query: str | None = None,
         body: Any = None,
         headers: Mapping[str, str] | None = None,
+        mailbox: str | None = None,
+        cost: int = 1,
     ) -> requests.Response:
-        """One request with a fresh token; one retry after a 401 if the provider can refresh."""
+        """One request with a fresh token; one retry after a 401 if the provider can refresh.
+
+        A request to a mailbox (`mailbox`, else read from the path) waits for the pacer.
+        """
         url = self.url(path_or_link)
         if query:
             url += ("&" if "?" in url else "?") + query
-        token = self._tokens.get_access_token()
-        resp = self._raw(method, url, token, body, headers)
-        if resp.status_code == 401 and isinstance(self._tokens, RejectableTokenProvider):
-            self._tokens.token_rejected(token)
-            fresh = self._tokens.get_access_token()
-            if fresh != token:
-                resp.close()
-                resp = self._raw(method, url, fresh, body, headers)
+        paced = mailbox or mailbox_of(
+            url[len(self.base_url) :] if url.startswith(self.base_url) else url
+        )
+        if paced:
+            self.pacer.acquire(paced, cost)
+        try:
+            token = self._tokens.get_access_token()
+            resp = self._raw(method, url, token, body, headers)
+            if resp.status_code == 401 and isinstance(self._tokens, RejectableTokenProvider):
+                self._tokens.token_rejected(token)
+                fresh = self._tokens.get_access_token()
+                if fresh != token:
+                    resp.close()
+                    resp = self._raw(method, url, fresh, body, headers)
+        finally:
+            if paced:
+                self.pacer.release(paced)
         if resp.status_code >= 400:
             error = translate_http_error(resp.status_code, resp.content, resp.headers)
             _LOGGER.debug("%s %s -> %s", method, url.split("?")[0], error)
@@ -201,6 +304,11 @@ class GraphApi:
     ) -> requests.Response:
         all_headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         all_headers.update(headers or {})
+        # Every call asks for immutable ids: ids stored in links must not change.
+        prefer = all_headers.get("Prefer")
+        all_headers["Prefer"] = (
+            f"{prefer}, {const.PREFER_IMMUTABLE_ID}" if prefer else const.PREFER_IMMUTABLE_ID
+        )
         try:
             return self._session.request(
                 method,
@@ -226,33 +334,34 @@ class GraphApi:
             raise TransientError("Microsoft Graph answered JSON that is not an object")
         return data
 
-    @staticmethod
-    def _calendar_path(calendar_id: str | None) -> str:
-        return f"me/calendars/{quote(calendar_id, safe='')}" if calendar_id else "me/calendar"
+    # ------------------------------------------------------------------------ mailboxes
 
-    # ------------------------------------------------------------------------ calendars
+    def get_calendar(self, mailbox: str | None) -> dict[str, Any]:
+        """GET /me/calendar or /users/{id}/calendar: the mailbox's default calendar."""
+        return self._json(self._send("GET", f"{mailbox_path(mailbox)}/calendar"))
 
-    def get_calendar(self, calendar_id: str | None) -> dict[str, Any]:
-        """GET /me/calendar (the default one) or /me/calendars/{id}."""
-        return self._json(self._send("GET", self._calendar_path(calendar_id)))
-
-    def list_calendars(self, link: str | None = None) -> dict[str, Any]:
-        """GET /me/calendars: one page of the user's calendars."""
-        return self._json(self._send("GET", link or "me/calendars"))
+    def list_users(self, link: str | None = None) -> dict[str, Any]:
+        """GET /users (application permission User.Read.All): one page of the tenant's users."""
+        query = None if link else _odata_query({"$select": "id,displayName,mail,userPrincipalName"})
+        return self._json(self._send("GET", link or "users", query=query))
 
     # --------------------------------------------------------------------------- delta
 
     def calendar_view_delta(
         self,
-        calendar_id: str | None,
+        mailbox: str | None,
         start: str,
         end: str,
         page_size: int,
     ) -> dict[str, Any]:
-        """The first request of a delta round over [start, end) of a calendar's view."""
-        prefix = f"{self._calendar_path(calendar_id)}/" if calendar_id else "me/"
+        """The first request of a delta round over [start, end) of a mailbox's calendar view.
+
+        Only the default calendar's view has delta in v1.0 (/me/calendarView/delta,
+        /users/{id}/calendarView/delta); per-calendar delta is beta-only.
+        """
         query = _odata_query({"startDateTime": start, "endDateTime": end})
-        return self.follow_delta(prefix + "calendarView/delta", page_size, query=query)
+        path = f"{mailbox_path(mailbox)}/calendarView/delta"
+        return self.follow_delta(path, page_size, query=query)
 
     def follow_delta(
         self, link: str, page_size: int, *, query: str | None = None
@@ -263,38 +372,51 @@ class GraphApi:
 
     # -------------------------------------------------------------------------- events
 
-    def _event_path(self, event_id: str) -> str:
-        return f"me/events/{quote(event_id, safe='')}"
+    @staticmethod
+    def _event_path(mailbox: str | None, event_id: str) -> str:
+        return f"{mailbox_path(mailbox)}/events/{quote(event_id, safe='')}"
 
-    def get_event(self, event_id: str, properties: Sequence[str]) -> dict[str, Any]:
-        """GET /me/events/{id} with our extended properties expanded."""
+    def get_event(
+        self, mailbox: str | None, event_id: str, properties: Sequence[str]
+    ) -> dict[str, Any]:
+        """GET /{mailbox}/events/{id} with our extended properties expanded."""
         query = _odata_query({"$expand": expand_properties(properties)}) if properties else None
-        return self._json(self._send("GET", self._event_path(event_id), query=query))
+        return self._json(self._send("GET", self._event_path(mailbox, event_id), query=query))
 
     def get_events(
-        self, event_ids: Sequence[str], properties: Sequence[str]
+        self, mailbox: str | None, event_ids: Sequence[str], properties: Sequence[str]
     ) -> dict[str, dict[str, Any] | None]:
         """Fetch events (properties expanded) by JSON batching; None for an event gone since.
 
-        Delta responses cannot `$expand` extended properties, so the changed events are read
-        again, twenty per POST /$batch. A throttled or failed member fails the whole call
-        (nothing is half-applied; the caller retries the page).
+        Delta responses cannot `$expand` extended properties, so changed events are read
+        again, twenty per POST /$batch (each member counts against the mailbox's budget).
+        A member throttled with 429 is retried alone after its Retry-After; any other failed
+        member fails the call (nothing is half-applied; the caller retries the page).
         """
         out: dict[str, dict[str, Any] | None] = {}
         ids = list(dict.fromkeys(event_ids))
         expand = _odata_query({"$expand": expand_properties(properties)}) if properties else ""
+        paced = mailbox_of(mailbox_path(mailbox))
         for start in range(0, len(ids), const.BATCH_LIMIT):
             chunk = ids[start : start + const.BATCH_LIMIT]
             requests_ = [
                 {
                     "id": str(i),
                     "method": "GET",
-                    "url": "/" + self._event_path(event_id) + (f"?{expand}" if expand else ""),
+                    "url": "/"
+                    + self._event_path(mailbox, event_id)
+                    + (f"?{expand}" if expand else ""),
+                    "headers": {"Prefer": const.PREFER_IMMUTABLE_ID},
                 }
                 for i, event_id in enumerate(chunk)
             ]
-            answer = self._json(self._send("POST", "$batch", body={"requests": requests_}))
+            answer = self._json(
+                self._send(
+                    "POST", "$batch", body={"requests": requests_}, mailbox=paced, cost=len(chunk)
+                )
+            )
             by_id = {str(r.get("id")): r for r in answer.get("responses", [])}
+            throttled: list[tuple[str, float]] = []
             for i, event_id in enumerate(chunk):
                 member = by_id.get(str(i))
                 if member is None:
@@ -303,15 +425,26 @@ class GraphApi:
                 if 200 <= status < 300 and isinstance(member.get("body"), dict):
                     out[event_id] = member["body"]
                     continue
+                if status == 429:
+                    throttled.append((event_id, _retry_after(member)))
+                    continue
                 error = translate_http_error(status, member.get("body"), member.get("headers"))
                 if isinstance(error, NotFound):
                     out[event_id] = None
                     continue
                 raise error
+            if throttled:
+                self.retried_members += len(throttled)
+                self._sleep(max(wait for _, wait in throttled))
+                for event_id, _ in throttled:
+                    try:
+                        out[event_id] = self.get_event(mailbox, event_id, properties)
+                    except NotFound:
+                        out[event_id] = None
         return out
 
     def find_events(
-        self, prop_name: str, value: str, properties: Sequence[str]
+        self, mailbox: str | None, prop_name: str, value: str, properties: Sequence[str]
     ) -> list[dict[str, Any]]:
         """Events carrying our extended property `prop_name` = `value` (properties expanded)."""
         prop = _odata_literal(property_id(prop_name))
@@ -322,27 +455,27 @@ class GraphApi:
         options = {"$filter": clause}
         if properties:
             options["$expand"] = expand_properties(properties)
-        data = self._json(self._send("GET", "me/events", query=_odata_query(options)))
+        path = f"{mailbox_path(mailbox)}/events"
+        data = self._json(self._send("GET", path, query=_odata_query(options)))
         return [e for e in data.get("value", []) if isinstance(e, dict)]
 
-    def create_event(self, calendar_id: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
-        """POST /me/events (default calendar) or /me/calendars/{id}/events."""
-        path = f"{self._calendar_path(calendar_id)}/events" if calendar_id else "me/events"
+    def create_event(self, mailbox: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
+        """POST /{mailbox}/events: an event in the mailbox's default calendar."""
+        path = f"{mailbox_path(mailbox)}/events"
         return self._json(self._send("POST", path, body=dict(body)))
 
     def update_event(
-        self, event_id: str, body: Mapping[str, Any], if_match: str | None
+        self, mailbox: str | None, event_id: str, body: Mapping[str, Any], if_match: str | None
     ) -> dict[str, Any]:
-        """PATCH /me/events/{id}, conditional on the @odata.etag when one is given."""
+        """PATCH /{mailbox}/events/{id}, conditional on the @odata.etag when one is given."""
         headers = {"If-Match": if_match} if if_match else None
-        return self._json(
-            self._send("PATCH", self._event_path(event_id), body=dict(body), headers=headers)
-        )
+        path = self._event_path(mailbox, event_id)
+        return self._json(self._send("PATCH", path, body=dict(body), headers=headers))
 
-    def delete_event(self, event_id: str, if_match: str | None) -> None:
-        """DELETE /me/events/{id}, conditional on the @odata.etag when one is given."""
+    def delete_event(self, mailbox: str | None, event_id: str, if_match: str | None) -> None:
+        """DELETE /{mailbox}/events/{id}, conditional on the @odata.etag when one is given."""
         headers = {"If-Match": if_match} if if_match else None
-        self._send("DELETE", self._event_path(event_id), headers=headers).close()
+        self._send("DELETE", self._event_path(mailbox, event_id), headers=headers).close()
 
     # ------------------------------------------------------------------- subscriptions
 

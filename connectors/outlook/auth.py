@@ -25,6 +25,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 import msal
 import requests
@@ -118,8 +119,17 @@ class MsalAuth:
         instance_discovery: bool | None = None,
         timeout: float = _DEFAULT_TIMEOUT,
         response_mode: str = const.DEFAULT_RESPONSE_MODE,
+        permissions: str = const.PERMISSIONS_DELEGATED,
     ) -> None:
-        """Configure the app; no network until the first call (msal discovers the authority)."""
+        """Configure the app; no network until the first call (msal discovers the authority).
+
+        `permissions="application"`: tokens come from the client credentials grant (the
+        app's own identity in the authority's tenant, after an admin consented), for
+        Graph's "/.default" scope; there is no user, account or refresh token.
+        """
+        self.permissions = permissions
+        if permissions == const.PERMISSIONS_APPLICATION:
+            scopes = const.APP_SCOPES
         reserved = const.RESERVED_SCOPES & {s.lower() for s in scopes}
         if reserved:
             raise InvalidRequest(
@@ -283,6 +293,8 @@ class MsalAuth:
         self, home_account_id: str | None = None, *, force_refresh: bool = False
     ) -> OAuthToken:
         """A valid access token from the cache, refreshed through msal when needed."""
+        if self.permissions == const.PERMISSIONS_APPLICATION:
+            return self.acquire_token_for_client(force_refresh=force_refresh)
         with self._lock:
             account = self.account(home_account_id)
             try:
@@ -296,6 +308,54 @@ class MsalAuth:
             if "error" in result:
                 raise _token_error(result, "token refresh")
         return _to_token(result, account)
+
+    def acquire_token_for_client(self, *, force_refresh: bool = False) -> OAuthToken:
+        """An app-only token (client credentials) for Graph's "/.default" scope.
+
+        msal answers from its cache while the token is valid and asks the token endpoint
+        otherwise; `force_refresh` (after a 401) drops the cached access tokens first.
+        """
+        with self._lock:
+            if force_refresh:
+                for item in list(self._cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
+                    self._cache.remove_at(item)
+            try:
+                result = self.app.acquire_token_for_client(list(const.APP_SCOPES))
+            except _UNREACHABLE as err:
+                raise TransientError(f"token endpoint unreachable: {err}") from err
+            if not result or "error" in result:
+                raise _token_error(result or {}, "client credentials grant")
+        token = _to_token(result, None)
+        tenant = self.authority.rstrip("/").rsplit("/", 1)[-1]
+        raw = {**token.raw, "tenant_id": tenant, "permissions": const.PERMISSIONS_APPLICATION}
+        return OAuthToken(
+            access_token=token.access_token,
+            refresh_token=None,
+            expires_at=token.expires_at,
+            scopes=token.scopes or const.APP_SCOPES,
+            token_type=token.token_type,
+            raw=raw,
+        )
+
+    def admin_consent_url(self, state: str, redirect_uri: str | None = None) -> str:
+        """The admin consent page for the app's application permissions ("/.default").
+
+        The authority's tenant, or "organizations" when it is "common" (personal accounts
+        cannot consent for a tenant). The answer comes to the redirect URI with
+        `admin_consent=True&tenant=<id>&state=...` (or `error=...`).
+        """
+        host, _, tenant = self.authority.rstrip("/").rpartition("/")
+        if tenant in ("common", "consumers"):
+            tenant = const.ADMIN_CONSENT_TENANT
+        query = urlencode(
+            {
+                "client_id": self.client_id,
+                "scope": " ".join(const.APP_SCOPES),
+                "redirect_uri": redirect_uri or self.redirect_uri or "",
+                "state": state,
+            }
+        )
+        return f"{host}/{tenant}/v2.0/adminconsent?{query}"
 
     def acquire_token_by_refresh_token(self, refresh_token: str) -> OAuthToken:
         """Redeem a refresh token kept outside the cache (the generic OAuth2Client path)."""

@@ -46,18 +46,19 @@ class RedirectingSession(requests.Session):
 
 
 def endpoints_to_authority(
-    token_url: str | None,
+    token_url: str | None, tenant: str | None = None
 ) -> tuple[str | None, RedirectingSession | None]:
     """(authority, http_client) for a configured token endpoint URL.
 
     "https://login.microsoftonline.us/<tenant>/oauth2/v2.0/token" selects that cloud and
-    tenant; a plain-http loopback URL (a fake) keeps the public authority and redirects
-    msal's calls there. None: the defaults.
+    tenant (`tenant`, when given, replaces the URL's: a connection's own directory); a
+    plain-http loopback URL (a fake) keeps the public authority and redirects msal's calls
+    there. None: the defaults.
     """
     if not token_url:
         return None, None
     parts = urlsplit(token_url)
-    tenant = next((p for p in parts.path.split("/") if p), const.DEFAULT_TENANT)
+    tenant = tenant or next((p for p in parts.path.split("/") if p), const.DEFAULT_TENANT)
     if parts.scheme == "https":
         return f"https://{parts.netloc}/{tenant}", None
     origin = f"{parts.scheme}://{parts.netloc}"

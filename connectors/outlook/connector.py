@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,17 +17,18 @@ from connectors.base import (
     Manifest,
     NotFound,
     Page,
+    PreconditionFailed,
     RemoteRecord,
     TokenProvider,
     register,
 )
 
 from . import const
-from .api import GraphApi
+from .api import GraphApi, MailboxPacer
 from .auth import MsalAuth, MsalTokenProvider
 from .authority import endpoints_to_authority
 from .oauth import OutlookOAuthClient
-from .records import format_time, parse_time, to_record, with_sent, write_body
+from .records import body_digest, format_time, parse_time, to_record, with_sent, write_body
 from .subscriptions import SubscriptionsMixin
 from .sync import SPEC
 
@@ -51,12 +53,20 @@ def _access_role(calendar: Mapping[str, Any]) -> str:
 
 @register
 class OutlookConnector(SubscriptionsMixin, Connector):
-    """Outlook / Microsoft 365: stream `events` (or `events:<calendarId>`) of one calendar.
+    """Outlook / Microsoft 365: stream `events` or `events:<mailbox>`, a mailbox's calendar.
 
-    Config: `calendar_id` (default: the user's default calendar), `page_size` (50),
-    `api_base_url` (a fake's URL in tests), `timeout`, `sync_days_back` / `sync_days_ahead`
-    (the calendarView window, 365 / 730), `subscription_max_minutes` (lower the clamp),
-    `extended_properties` (names read back with each event; default ours).
+    A stream reads and writes the default calendar of one mailbox: `events` is the signed-in
+    user's (`/me`, delegated permissions) or `user_id`'s; `events:<user id or UPN>` is that
+    user's (`/users/{id}`: application permissions for other users' mailboxes; a delegated
+    token reaches only its own). Per-calendar delta is beta-only in Graph, so other calendars
+    are not synced.
+
+    Config: `permissions` ("delegated" or "application"), `tenant`, `user_id`, `page_size`
+    (50), `api_base_url` (a fake's URL in tests), `timeout`, `sync_days_back` /
+    `sync_days_ahead` (the calendarView window, 365 / 730), `subscription_max_minutes`
+    (lower the clamp), `extended_properties` (names read back with each event; default
+    ours), `mailbox_budget` (requests per mailbox per 10 minutes, 10,000), `reread_foreign`
+    (re-read events that carry no transactionId too; default False).
     """
 
     manifest = MANIFEST
@@ -72,7 +82,13 @@ class OutlookConnector(SubscriptionsMixin, Connector):
     ) -> None:
         """Build the connector; `api` may be injected, otherwise it is built from `config`."""
         super().__init__(tokens, config)
-        self.calendar_id: str | None = self.config.get(const.CONF_CALENDAR_ID) or None
+        permissions = str(self.config.get(const.CONF_PERMISSIONS) or const.PERMISSIONS_DELEGATED)
+        if permissions not in const.PERMISSIONS:
+            raise InvalidRequest(f"permissions must be one of {', '.join(const.PERMISSIONS)}")
+        self.permissions = permissions
+        self.tenant: str | None = self.config.get(const.CONF_TENANT) or None
+        self.user_id: str | None = self.config.get(const.CONF_USER_ID) or None
+        self.reread_foreign = bool(self.config.get(const.CONF_REREAD_FOREIGN, False))
         page_size = int(self.config.get(const.CONF_PAGE_SIZE, const.DEFAULT_PAGE_SIZE))
         self.page_size = max(1, min(page_size, const.MAX_PAGE_SIZE))
         self.days_back = int(
@@ -87,11 +103,18 @@ class OutlookConnector(SubscriptionsMixin, Connector):
             self.config.get(const.CONF_SUBSCRIPTION_MAX_MINUTES, const.MAX_SUBSCRIPTION_MINUTES)
         )
         self.subscription_max_minutes = min(max_minutes, const.MAX_SUBSCRIPTION_MINUTES)
-        self._clock = clock or (lambda: datetime.now(UTC))
+        now = self.config.get("now")  # the hub's clock: it dates expiries and windows
+        self._clock = clock or (now if callable(now) else None) or (lambda: datetime.now(UTC))
+        budget = int(self.config.get(const.CONF_MAILBOX_BUDGET, const.MAILBOX_BUDGET))
+        # How to wait (Retry-After, the mailbox budget): `sleep` in the config for tests.
+        sleep_fn = self.config.get("sleep")
+        sleep: Callable[[float], None] = sleep_fn if callable(sleep_fn) else time.sleep
         self.api = api or GraphApi(
             tokens,
             api_base_url=str(self.config.get(const.CONF_API_BASE_URL, const.API_BASE_URL)),
             timeout=float(self.config.get(const.CONF_TIMEOUT, const.DEFAULT_HTTP_TIMEOUT)),
+            pacer=MailboxPacer(min(budget, const.MAILBOX_BUDGET), sleep=sleep),
+            sleep=sleep,
         )
 
     @classmethod
@@ -106,6 +129,7 @@ class OutlookConnector(SubscriptionsMixin, Connector):
         http_client: Any = None,
         cache: str | None = None,
         instance_discovery: bool | None = None,
+        permissions: str | None = None,
         **endpoints: str,
     ) -> OutlookOAuthClient:
         """The msal-backed OAuth client for one app registration.
@@ -113,10 +137,12 @@ class OutlookConnector(SubscriptionsMixin, Connector):
         `tenant` (or a full `authority`) pins the directory; "common" by default. A
         `token_url` among `endpoints` (the hub's IVALID_OUTLOOK_TOKEN_URL) selects the cloud
         and tenant from its URL, or reaches a loopback fake through msal's `http_client`.
+        `permissions="application"`: the connect page asks an admin for consent, and tokens
+        come from the client credentials grant in `tenant` (see `OutlookOAuthClient`).
         """
         manifest = cls.manifest.with_endpoints(**endpoints) if endpoints else cls.manifest
         if authority is None and http_client is None and endpoints.get("token_url"):
-            authority, http_client = endpoints_to_authority(endpoints["token_url"])
+            authority, http_client = endpoints_to_authority(endpoints["token_url"], tenant)
         return OutlookOAuthClient(
             manifest,
             client_id,
@@ -127,6 +153,7 @@ class OutlookConnector(SubscriptionsMixin, Connector):
             http_client=http_client,
             cache=cache,
             instance_discovery=instance_discovery,
+            permissions=permissions or const.PERMISSIONS_DELEGATED,
         )
 
     @classmethod
@@ -168,20 +195,36 @@ class OutlookConnector(SubscriptionsMixin, Connector):
     def _now(self) -> datetime:
         return self._clock().astimezone(UTC)
 
-    def _calendar(self, stream: str) -> str | None:
-        """The calendar a stream designates (None: the default calendar)."""
+    def _mailbox(self, stream: str) -> str | None:
+        """The mailbox a stream designates (None: the signed-in user's, `/me`)."""
         if stream == const.STREAM_EVENTS:
-            return self.calendar_id
+            if self.permissions == const.PERMISSIONS_APPLICATION:
+                if not self.user_id:
+                    raise InvalidRequest(
+                        "with application permissions, name the mailbox: 'events:<user id>'"
+                    )
+                return self.user_id
+            return self.user_id
         prefix = const.STREAM_EVENTS + ":"
         if stream.startswith(prefix) and len(stream) > len(prefix):
             return stream[len(prefix) :]
-        raise InvalidRequest(f"unknown stream {stream!r} (use 'events' or 'events:<calendarId>')")
+        raise InvalidRequest(f"unknown stream {stream!r} (use 'events' or 'events:<user id>')")
 
     # -- identity
 
     def check(self) -> Identity:
-        """Read the configured calendar: its owner is who the connection acts as."""
-        calendar = self.api.get_calendar(self.calendar_id)
+        """Who the connection acts as: the signed-in user, or (application) the tenant."""
+        if self.permissions == const.PERMISSIONS_APPLICATION:
+            if not self.tenant:
+                raise InvalidRequest("application permissions need the tenant id")
+            users = self.api.list_users().get("value", [])  # proves the consent is in place
+            return Identity(
+                id=self.tenant,
+                email=None,
+                display_name=f"Microsoft 365 tenant {self.tenant}",
+                extra={"permissions": self.permissions, "users": len(users)},
+            )
+        calendar = self.api.get_calendar(self.user_id)
         owner = calendar.get("owner") or {}
         address = str(owner.get("address") or calendar.get("id"))
         return Identity(
@@ -194,24 +237,46 @@ class OutlookConnector(SubscriptionsMixin, Connector):
                 "time_zone": None,  # Graph keeps the zone per event, not per calendar
                 "access_role": _access_role(calendar),
                 "is_default": calendar.get("isDefaultCalendar"),
+                "permissions": self.permissions,
             },
         )
 
     def list_calendars(self) -> list[dict[str, Any]]:
-        """Every calendar of the user, with the keys Google's connector uses (and Graph's)."""
+        """The mailboxes this connection can sync, with the keys the hub's links use.
+
+        Delegated: the signed-in user's own, as "me" (its streams read `/me/calendarView/delta`
+        and subscribe to `/me/events`), owner = his address. Application: every user of the
+        tenant (`/users`), by object id, owner = mail (or UPN), so the hub links each
+        technician to the mailbox of his e-mail.
+        """
+        if self.permissions != const.PERMISSIONS_APPLICATION:
+            calendar = self.api.get_calendar(self.user_id)
+            owner = (calendar.get("owner") or {}).get("address")
+            return [
+                {
+                    "id": self.user_id or "me",
+                    "summary": calendar.get("name"),
+                    "primary": True,
+                    "accessRole": _access_role(calendar),
+                    "timeZone": None,
+                    "owner": owner,
+                }
+            ]
         calendars: list[dict[str, Any]] = []
         link: str | None = None
         while True:
-            resp = self.api.list_calendars(link)
-            for item in resp.get("value", []):
+            resp = self.api.list_users(link)
+            for user in resp.get("value", []):
+                if not isinstance(user, dict) or not user.get("id"):
+                    continue
                 calendars.append(
                     {
-                        "id": item.get("id"),
-                        "summary": item.get("name"),
-                        "primary": bool(item.get("isDefaultCalendar")),
-                        "accessRole": _access_role(item),
+                        "id": user["id"],
+                        "summary": user.get("displayName"),
+                        "primary": True,
+                        "accessRole": "owner",
                         "timeZone": None,
-                        "owner": (item.get("owner") or {}).get("address"),
+                        "owner": user.get("mail") or user.get("userPrincipalName"),
                     }
                 )
             link = resp.get("@odata.nextLink")
@@ -231,7 +296,7 @@ class OutlookConnector(SubscriptionsMixin, Connector):
         syncStateNotFound), or a window whose end comes near, raises CursorExpired: the
         caller clears the cursor and full-syncs.
         """
-        calendar_id = self._calendar(stream)
+        mailbox = self._mailbox(stream)
         state = dict(cursor or {})
         link: str | None = state.get("next_link") or state.get("delta_link")
         window = {"window_start": state.get("window_start"), "window_end": state.get("window_end")}
@@ -248,9 +313,9 @@ class OutlookConnector(SubscriptionsMixin, Connector):
             start = format_time(now - timedelta(days=self.days_back))
             end_ = format_time(now + timedelta(days=self.days_ahead))
             window = {"window_start": start, "window_end": end_}
-            resp = self.api.calendar_view_delta(calendar_id, start, end_, self.page_size)
+            resp = self.api.calendar_view_delta(mailbox, start, end_, self.page_size)
         while True:
-            records, deleted = self._page(resp)
+            records, deleted = self._page(mailbox, resp)
             next_link = resp.get("@odata.nextLink")
             if next_link:
                 yield Page(records, deleted, {"next_link": next_link, **window}, done=False)
@@ -270,12 +335,17 @@ class OutlookConnector(SubscriptionsMixin, Connector):
                 raise CursorExpired(str(err), reason=err.reason) from err
             raise
 
-    def _page(self, resp: Mapping[str, Any]) -> tuple[list[RemoteRecord], list[str]]:
+    def _page(
+        self, mailbox: str | None, resp: Mapping[str, Any]
+    ) -> tuple[list[RemoteRecord], list[str]]:
         """Records and deletions of one delta page, with our extended properties read back.
 
-        Delta cannot `$expand` them, so changed events are fetched again in batches. An
-        `@removed` event that still exists left the window (moved far away): it is reported
-        as changed, not deleted, so no appointment is cancelled by mistake.
+        Delta cannot `$expand` them (calendarView delta takes no $expand or $select), so
+        changed events are fetched again in batches — only those that may be ours: every
+        event we create carries a transactionId, so an event without one (made in Outlook)
+        holds none of our properties and is taken as delta gave it (`reread_foreign`
+        re-reads them too). An `@removed` event that still exists left the window (moved far
+        away): it is reported as changed, not deleted, so no appointment is cancelled.
         """
         changed: list[dict[str, Any]] = []
         removed: list[str] = []
@@ -288,11 +358,17 @@ class OutlookConnector(SubscriptionsMixin, Connector):
                 changed.append(item)
         if not self.properties:
             return [to_record(e) for e in changed], removed
-        fetched = self.api.get_events([str(e["id"]) for e in changed] + removed, self.properties)
+        given = {
+            str(e["id"]): e
+            for e in changed
+            if not e.get("transactionId") and not self.reread_foreign
+        }
+        wanted = [str(e["id"]) for e in changed if str(e["id"]) not in given] + removed
+        fetched = self.api.get_events(mailbox, wanted, self.properties) if wanted else {}
         records: list[RemoteRecord] = []
         deleted: list[str] = []
         for event_id in [str(e["id"]) for e in changed] + removed:
-            full = fetched.get(event_id)
+            full = given.get(event_id) or fetched.get(event_id)
             if full is None:
                 deleted.append(event_id)
             else:
@@ -303,12 +379,14 @@ class OutlookConnector(SubscriptionsMixin, Connector):
 
     def get(self, stream: str, remote_id: str) -> RemoteRecord:
         """Fetch one event, our extended properties expanded."""
-        self._calendar(stream)
-        return to_record(self.api.get_event(remote_id, self.properties))
+        mailbox = self._mailbox(stream)
+        return to_record(self.api.get_event(mailbox, remote_id, self.properties))
 
-    def find(self, appointment_id: str) -> list[RemoteRecord]:
-        """Events carrying our appointment id (recovering a lost link)."""
-        found = self.api.find_events(const.APPOINTMENT_ID_PROPERTY, appointment_id, self.properties)
+    def find(self, appointment_id: str, stream: str = const.STREAM_EVENTS) -> list[RemoteRecord]:
+        """Events of a stream's mailbox carrying our appointment id (recovering a lost link)."""
+        found = self.api.find_events(
+            self._mailbox(stream), const.APPOINTMENT_ID_PROPERTY, appointment_id, self.properties
+        )
         return [to_record(e) for e in found]
 
     def create(self, stream: str, payload: Mapping[str, Any]) -> RemoteRecord:
@@ -317,14 +395,14 @@ class OutlookConnector(SubscriptionsMixin, Connector):
         Graph de-duplicates creates carrying the same transactionId. Should it answer 409
         instead, the event carrying our appointment id is looked up and returned.
         """
-        calendar_id = self._calendar(stream)
+        mailbox = self._mailbox(stream)
         try:
-            created = self.api.create_event(calendar_id, write_body(payload, create=True))
+            created = self.api.create_event(mailbox, write_body(payload, create=True))
         except Conflict:
             appointment_id = (payload.get(const.VIRTUAL_PROPERTIES_FIELD) or {}).get(
                 const.APPOINTMENT_ID_PROPERTY
             )
-            existing = self.find(str(appointment_id)) if appointment_id else []
+            existing = self.find(str(appointment_id), stream) if appointment_id else []
             if not existing:
                 raise
             return existing[0]
@@ -333,15 +411,29 @@ class OutlookConnector(SubscriptionsMixin, Connector):
     def update(
         self, stream: str, remote_id: str, payload: Mapping[str, Any], etag: str | None
     ) -> RemoteRecord:
-        """PATCH an event with If-Match (PreconditionFailed when someone changed it since)."""
-        self._calendar(stream)
-        updated = self.api.update_event(remote_id, write_body(payload, create=False), etag)
+        """PATCH an event with If-Match (PreconditionFailed when someone changed it since).
+
+        After a 412 the event is read again: holding the digest of this same body, it already
+        has our write (a retry after a worker died), and it is returned as written.
+        """
+        mailbox = self._mailbox(stream)
+        body = write_body(payload, create=False)
+        try:
+            updated = self.api.update_event(mailbox, remote_id, body, etag)
+        except PreconditionFailed:
+            # The change key moved. If the event holds the digest of this very body, our
+            # write already landed (its answer was lost): that is the result, not a conflict.
+            current = to_record(self.api.get_event(mailbox, remote_id, self.properties))
+            held = current.data.get(const.VIRTUAL_PROPERTIES_FIELD, {})
+            if held.get(const.BODY_DIGEST_PROPERTY) == body_digest(body):
+                return with_sent(current, payload)
+            raise
         return with_sent(to_record(updated), payload)
 
     def delete(self, stream: str, remote_id: str, etag: str | None) -> None:
         """Delete an event with If-Match; an event already gone counts as deleted."""
-        self._calendar(stream)
+        mailbox = self._mailbox(stream)
         try:
-            self.api.delete_event(remote_id, etag)
+            self.api.delete_event(mailbox, remote_id, etag)
         except NotFound:
             return

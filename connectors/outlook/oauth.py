@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +27,8 @@ from .authority import RedirectingSession
 # Flow keys needed to finish the code flow; auth_uri is left out of the stored blob.
 _FLOW_KEYS = ("state", "redirect_uri", "scope", "code_verifier", "nonce", "claims_challenge")
 _DEFAULT_TIMEOUT = 30.0  # msal's HTTP timeout when it builds its own session
+# A directory id (GUID) or a verified domain name: what admin consent's `tenant` may be.
+_TENANT = re.compile(r"[0-9A-Za-z][0-9A-Za-z.-]{0,253}")
 
 
 def encode_flow(flow: Mapping[str, Any]) -> str:
@@ -72,9 +76,13 @@ class OutlookOAuthClient(OAuth2Client):
         cache: str | None = None,
         instance_discovery: bool | None = None,
         response_mode: str = const.DEFAULT_RESPONSE_MODE,
+        permissions: str = const.PERMISSIONS_DELEGATED,
     ) -> None:
         """Configure the app registration and the msal wrapper behind it."""
         super().__init__(manifest, client_id, client_secret, redirect_uri, timeout=timeout)
+        self.permissions = permissions
+        self._timeout = timeout
+        self._instance_discovery = instance_discovery
         self.auth = MsalAuth(
             client_id,
             client_secret,
@@ -87,6 +95,7 @@ class OutlookOAuthClient(OAuth2Client):
             instance_discovery=instance_discovery,
             timeout=timeout,
             response_mode=response_mode,
+            permissions=permissions,
         )
 
     def authorization_url(
@@ -97,6 +106,16 @@ class OutlookOAuthClient(OAuth2Client):
         unknown = set(extra) - allowed
         if unknown:
             raise InvalidRequest(f"unsupported authorization parameter(s): {sorted(unknown)}")
+        if self.permissions == const.PERMISSIONS_APPLICATION:
+            # Application permissions: an admin consents for the whole tenant; no code comes
+            # back, only admin_consent=True and the tenant (see `exchange_callback`).
+            state = state or secrets.token_urlsafe(32)
+            url = self.auth.admin_consent_url(state, self.redirect_uri)
+            if isinstance(self.auth.http_client, RedirectingSession):
+                url = self.auth.http_client.rewrite(url)
+            blob = json.dumps({"admin_consent": True, "state": state}).encode("utf-8")
+            verifier = base64.urlsafe_b64encode(blob).decode("ascii").rstrip("=")
+            return AuthorizationRequest(url=url, state=state, code_verifier=verifier)
         flow = self.auth.initiate(state, **extra)
         url = str(flow["auth_uri"])
         if isinstance(self.auth.http_client, RedirectingSession):
@@ -118,6 +137,41 @@ class OutlookOAuthClient(OAuth2Client):
         response.setdefault("code", code)
         response.setdefault("state", flow["state"])
         return self.auth.complete(flow, response)
+
+    def exchange_callback(self, args: Mapping[str, str], code_verifier: str) -> OAuthToken | None:
+        """Finish an admin consent (application permissions); None: a code flow, use the code.
+
+        The callback says `admin_consent=True` and which `tenant` consented; the app then
+        gets its own token in that tenant through msal's client credentials grant (which
+        also proves the consent: a tenant that did not consent yields no usable token).
+        """
+        if self.permissions != const.PERMISSIONS_APPLICATION:
+            return None
+        try:
+            padded = code_verifier + "=" * (-len(code_verifier) % 4)
+            flow = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        except (ValueError, binascii.Error) as err:
+            raise AuthError("unreadable admin consent state", reason="invalid_flow") from err
+        if not isinstance(flow, dict) or not flow.get("admin_consent"):
+            raise AuthError("this callback does not finish an admin consent", reason="invalid_flow")
+        if args.get("state") != flow.get("state"):
+            raise AuthError("admin consent state mismatch", reason="invalid_auth_response")
+        if str(args.get("admin_consent", "")).lower() != "true":
+            raise AuthError("the administrator did not consent", reason="consent_required")
+        tenant = str(args.get("tenant") or "")
+        if not _TENANT.fullmatch(tenant):
+            raise AuthError("the admin consent named no valid tenant", reason="invalid_tenant")
+        base = self.auth.authority.rstrip("/").rpartition("/")[0]
+        self.auth = MsalAuth(
+            self.client_id,
+            self.client_secret,
+            authority=f"{base}/{tenant}",
+            http_client=self.auth.http_client,
+            instance_discovery=self._instance_discovery,
+            timeout=self._timeout,
+            permissions=const.PERMISSIONS_APPLICATION,
+        )
+        return self.auth.acquire_token_for_client()
 
     def refresh(self, refresh_token: str) -> OAuthToken:
         """New tokens from a refresh token (Entra rotates it: keep the one returned)."""

@@ -17,7 +17,7 @@ from typing import Any
 from connectors.base import Channel, InvalidRequest, NotFound, Notification
 
 from . import const, notifications
-from .api import GraphApi
+from .api import GraphApi, mailbox_path
 from .records import format_time, parse_time
 
 
@@ -30,11 +30,12 @@ class SubscriptionsMixin:
     def _now(self) -> datetime:
         raise NotImplementedError
 
-    def _calendar(self, stream: str) -> str | None:
+    def _mailbox(self, stream: str) -> str | None:
         raise NotImplementedError
 
-    def _resource(self, calendar_id: str | None) -> str:
-        return f"me/calendars/{calendar_id}/events" if calendar_id else "me/events"
+    def _resource(self, mailbox: str | None) -> str:
+        """The documented resource of a mailbox's events: /me/events or /users/{id}/events."""
+        return f"{mailbox_path(mailbox)}/events"
 
     def _expiration(self, ttl: int | None) -> datetime:
         """now + ttl, clamped to what Graph accepts for Outlook events."""
@@ -77,7 +78,7 @@ class SubscriptionsMixin:
             "changeType": const.SUBSCRIPTION_CHANGE_TYPES,
             "notificationUrl": address,
             "lifecycleNotificationUrl": lifecycle_address or address,
-            "resource": self._resource(self._calendar(stream)),
+            "resource": self._resource(self._mailbox(stream)),
             "expirationDateTime": format_time(self._expiration(ttl)),
             "clientState": client_state,
             "latestSupportedTlsVersion": "v1_2",
@@ -85,7 +86,10 @@ class SubscriptionsMixin:
         return self._channel(self.api.create_subscription(body), stream, client_state)
 
     def renew(self, channel: Channel, ttl: int | None = None) -> Channel:
-        """PATCH the subscription's expirationDateTime (clamped); NotFound: subscribe anew."""
+        """PATCH the subscription's expirationDateTime (clamped); NotFound: subscribe anew.
+
+        The channel keeps its id, clientState and resource: only the expiry moves.
+        """
         resp = self.api.update_subscription(
             channel.id, {"expirationDateTime": format_time(self._expiration(ttl))}
         )

@@ -27,12 +27,16 @@ from connectors.base import (
     StaticTokenProvider,
     TransientError,
 )
+from connectors.base import (
+    NotFound as ConnectorNotFound,
+)
 from hub import crypto
 from hub.db import transaction
 from hub.errors import ApiError, NotFound
 from hub.integrations import context, engine, records, state
 from hub.integrations.runtime import SyncRuntime
 from hub.models import IntegrationConnection, IntegrationStream
+from hub.timeutil import iso
 
 log = logging.getLogger(__name__)
 
@@ -174,8 +178,69 @@ def _channel_id(connector: Connector) -> str:
     return str(make()) if callable(make) else secrets.token_hex(16)
 
 
+def _extend(rt: SyncRuntime, cc: context.ConnectionContext, row: IntegrationStream) -> bool:
+    """Extend a live channel in place, for connectors that can (`renew`); True if handled.
+
+    Gone (NotFound): False, a new channel is opened instead. Refused: the channel keeps
+    running until it expires; the error is reported on the stream, on the connection and
+    once as `integration.error`, and the next round tries again.
+    """
+    renew = getattr(cc.connector, "renew", None)
+    now = rt.clock.now()
+    if not callable(renew) or not row.channel_id or row.channel_expires_at is None:
+        return False
+    if row.channel_expires_at <= now:
+        return False
+    current = Channel(
+        row.channel_id,
+        row.channel_resource_id or "",
+        crypto.decrypt_optional(rt.settings, row.channel_token) or "",
+        row.channel_expires_at,
+        _stream_of(cc, row),
+    )
+    try:
+        renewed = renew(current)
+    except ConnectorNotFound:
+        log.info("channel %s is gone: opening a new one", row.channel_id)
+        return False
+    except (AuthError, TransientError):
+        raise
+    except ConnectorError as err:
+        log.warning("renewal refused for channel %s: %s", row.channel_id, err)
+        _refused(rt, cc, row.id, err)
+        return True
+    with rt.db.session() as session, transaction(session):
+        cal = session.get(IntegrationStream, row.id)
+        if cal is not None and cal.channel_id == current.id:
+            cal.channel_expires_at = renewed.expires_at or cal.channel_expires_at
+            cal.channel_error = None
+    return True
+
+
+def _refused(
+    rt: SyncRuntime, cc: context.ConnectionContext, row_id: str, err: ConnectorError
+) -> None:
+    """A refused renewal: on the stream row and the connection; `integration.error` once."""
+    now = rt.clock.now()
+    message = str(err)[:2000]
+    with rt.db.session() as session, transaction(session):
+        cal = session.get(IntegrationStream, row_id)
+        conn = session.get(IntegrationConnection, cc.connection_id)
+        if cal is None or conn is None:
+            return
+        first = cal.channel_error != message
+        cal.channel_error = message
+        conn.last_error = message
+        conn.last_error_code = str(err.reason or type(err).__name__)[:64]
+        conn.last_error_at = now
+        if first:
+            state.error_event(session, conn, err, occurred_at=iso(now), channel_id=cal.channel_id)
+
+
 def _renew(rt: SyncRuntime, cc: context.ConnectionContext, row: IntegrationStream) -> None:
-    """Open a new channel on one stream row, save it, then stop the one it replaces."""
+    """Extend the stream's channel, or open a new one, save it, then stop the one replaced."""
+    if _extend(rt, cc, row):
+        return
     now = rt.clock.now()
     token = secrets.token_urlsafe(32)
     try:

@@ -8,6 +8,9 @@ Each connector's spec names its prefix (`SyncSpec.env_prefix`); with prefix P:
     IVALID_P_TOKEN_URL       token endpoint       (default: the connector's)
     IVALID_P_REVOKE_URL      revocation endpoint  (default: the connector's)
     IVALID_P_API_URL         API root             (default: the connector's; tests: the fake)
+    IVALID_P_TENANT          the remote's directory/tenant, for connectors that have one
+    IVALID_P_PERMISSIONS     how new connections are granted, for connectors offering a choice
+                             (e.g. "delegated" or "application")
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ class ProviderConfig:
     api_url: str | None = None
     # Further connector settings (e.g. a table of trusted hosts pointing at a fake in tests).
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Options of the connector's OAuth client (`tenant`, `permissions`), set only when given.
+    oauth_options: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def configured(self) -> bool:
@@ -80,4 +85,9 @@ class ProviderConfig:
             token_url=value("TOKEN_URL"),
             revoke_url=value("REVOKE_URL"),
             api_url=value("API_URL"),
+            oauth_options={
+                key: found
+                for key, name in (("tenant", "TENANT"), ("permissions", "PERMISSIONS"))
+                if (found := value(name))
+            },
         )

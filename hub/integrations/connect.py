@@ -192,17 +192,25 @@ def finish(
             "access_denied" if args["error"] == "access_denied" else "provider_error",
             environment=row.environment,
         )
-    code = args.get("code", "")
-    if not code or len(code) > 4096:
-        return Outcome(False, name, "missing_code", environment=row.environment)
     try:
         endpoints = callback_endpoints(rt, name, args)
     except ValueError as err:
         log.warning("connecting %s for %s refused: %s", name, row.account_id, err)
         return Outcome(False, name, "untrusted_endpoint", environment=row.environment)
     oauth = context.oauth_client(rt, name, endpoints)
+    # A client may finish a grant that brings no code (an administrator's consent for a
+    # whole directory): `exchange_callback(args, verifier)` answers a token, or None.
+    special = getattr(oauth, "exchange_callback", None)
+    code = args.get("code", "")
+    if not callable(special) and (not code or len(code) > 4096):
+        return Outcome(False, name, "missing_code", environment=row.environment)
     try:
-        token = oauth.exchange_code(code, crypto.decrypt(rt.settings, row.code_verifier))
+        verifier = crypto.decrypt(rt.settings, row.code_verifier)
+        token = special(args, verifier) if callable(special) else None
+        if token is None:
+            if not code or len(code) > 4096:
+                return Outcome(False, name, "missing_code", environment=row.environment)
+            token = oauth.exchange_code(code, verifier)
         endpoints = _vetted(rt, name, {**endpoints, **endpoints_from_token(name, token.raw or {})})
         identity, calendars, fields = _inspect(rt, name, token, endpoints)
     except ValueError as err:  # the token answer named a host the connector does not trust

@@ -83,7 +83,7 @@ def oauth_client(
     connection's token and revocation URLs from them (one accounts server per region).
     """
     provider = rt.provider(name)
-    urls = provider.oauth_endpoints()
+    urls = {**provider.oauth_options, **provider.oauth_endpoints()}
     spec = connectors.spec_of(name)
     if endpoints and spec.oauth_urls is not None:
         urls = {**urls, **spec.oauth_urls(endpoints)}

@@ -28,7 +28,13 @@ from connectors.base import AuthError, CursorExpired, PreconditionFailed, Static
 from connectors.outlook import MsalAuth, OutlookConnector
 from connectors.outlook.authority import RedirectingSession
 from tests.fakes.graph import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeGraph
-from tests.fakes.microsoft_identity import PUBLIC_AUTHORITY, FakeMicrosoftIdentity, nonce_hash, s256
+from tests.fakes.microsoft_identity import (
+    DEFAULT_TENANT_ID,
+    PUBLIC_AUTHORITY,
+    FakeMicrosoftIdentity,
+    nonce_hash,
+    s256,
+)
 
 CASSETTE_DIR = Path(__file__).resolve().parents[2] / "cassettes" / "outlook"
 # Requests are stored (and replayed) as if sent to this base, whatever port the fake had.
@@ -36,6 +42,9 @@ FIXED_BASE = "http://127.0.0.1:8766"
 NOW = datetime(2025, 1, 20, 8, 0, tzinfo=UTC)
 REDIRECT_URI = "https://hub.example/oauth/callback/outlook"
 ACCESS_TOKEN = "EwB-cassette-access-token"
+APP_TOKEN = "eyJ0eXAi-cassette-app-token"  # application permissions (client credentials)
+JEAN_ID = "5b1f0c1e-0000-4000-8000-00000000jean"
+JEAN_EMAIL = "jean.martin@company.com"
 REFRESH_TOKEN = "0.AQ-cassette-refresh-token"
 AUTH_CODE = "0.AQ-cassette-authorization-code"
 CODE_VERIFIER = "cassette-code-verifier-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -69,6 +78,16 @@ class Env:
         if self.fake is not None:
             change(self.fake)
 
+    def app_auth(self) -> MsalAuth:
+        """msal in application mode, in the fake's tenant (client credentials)."""
+        return MsalAuth(
+            DEFAULT_CLIENT_ID,
+            DEFAULT_CLIENT_SECRET,
+            authority=f"{PUBLIC_AUTHORITY}/{DEFAULT_TENANT_ID}",
+            http_client=RedirectingSession({PUBLIC_AUTHORITY: self.base}),
+            permissions="application",
+        )
+
     def auth(self, cache: str | None = None) -> MsalAuth:
         """msal for the fixed app registration, its identity calls sent to `base`."""
         return MsalAuth(
@@ -90,6 +109,7 @@ class Scenario:
     check: Callable[[Any], None]
     setup: Callable[[FakeGraph], None] = lambda fake: None
     page_size: int = 50
+    permissions: str = "delegated"
 
 
 def event_payload() -> dict[str, Any]:
@@ -230,6 +250,38 @@ def _refresh(env: Env) -> Any:
     return env.auth(seeded_cache()).acquire_token()
 
 
+def _jean(events: int) -> Callable[[FakeGraph], None]:
+    def setup(fake: FakeGraph) -> None:
+        """Jean's mailbox, with `events` events the hub made (they carry a transactionId)."""
+        fake.add_user("Jean Martin", JEAN_EMAIL, user_id=JEAN_ID)
+        for i in range(events):
+            start = NOW + timedelta(days=i + 1)
+            fake.user_create(
+                f"Chantier {i}",
+                start,
+                start + timedelta(hours=2),
+                calendar_id=fake.calendar_of(JEAN_ID),
+                transactionId=f"cassette-transaction-{i}",
+            )
+
+    return setup
+
+
+def _check_users(calendars: Any) -> None:
+    assert {c["id"]: c["owner"] for c in calendars}[JEAN_ID] == JEAN_EMAIL
+
+
+def _check_mailbox(pages: Any) -> None:
+    records = [r for p in pages for r in p.records]
+    assert [r.data["subject"] for r in records] == ["Chantier 0", "Chantier 1"]
+    assert all(r.data["extendedProperties"] == {} for r in records)
+
+
+def _check_app_token(token: Any) -> None:
+    assert token.access_token and token.refresh_token is None
+    assert token.raw["tenant_id"] == DEFAULT_TENANT_ID
+
+
 def _issue_code(fake: FakeGraph) -> None:
     fake.identity.issue_code(
         code=AUTH_CODE,
@@ -333,6 +385,26 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("token_exchange", _exchange, _check_token, setup=_issue_code),
     Scenario("token_refresh", _refresh, _check_token, setup=_issue_grant),
     Scenario(
+        "users_list",
+        lambda env: env.connector.list_calendars(),
+        _check_users,
+        setup=_jean(0),
+        permissions="application",
+    ),
+    Scenario(
+        "users_delta_batch",
+        lambda env: list(env.connector.read(f"events:{JEAN_ID}", None)),
+        _check_mailbox,
+        setup=_jean(2),
+        permissions="application",
+    ),
+    Scenario(
+        "token_client_credentials",
+        lambda env: env.app_auth().acquire_token_for_client(),
+        _check_app_token,
+        setup=lambda fake: fake.identity.grant_admin_consent(),
+    ),
+    Scenario(
         "token_refresh_invalid_grant",
         _expect(AuthError, _refresh),
         _check_invalid_grant,
@@ -403,8 +475,13 @@ def make_vcr(record_mode: str, live_base: str | None = None) -> vcr.VCR:
 def scenario_env(scenario: Scenario, fake: FakeGraph | None) -> Iterator[Env]:
     """Connector and msal aimed at the fake (recording) or at FIXED_BASE (replay)."""
     base = fake.base_url if fake is not None else FIXED_BASE
-    config = {"api_base_url": base + "/v1.0", "page_size": scenario.page_size}
-    tokens = StaticTokenProvider(ACCESS_TOKEN)
+    config = {
+        "api_base_url": base + "/v1.0",
+        "page_size": scenario.page_size,
+        "permissions": scenario.permissions,
+    }
+    app = scenario.permissions == "application"
+    tokens = StaticTokenProvider(APP_TOKEN if app else ACCESS_TOKEN)
     with OutlookConnector(tokens, config, clock=lambda: NOW) as connector:
         yield Env(connector, base, fake)
 
@@ -412,6 +489,7 @@ def scenario_env(scenario: Scenario, fake: FakeGraph | None) -> Iterator[Env]:
 def _fake() -> FakeGraph:
     fake = FakeGraph(seed=0, clock=NOW.timestamp, validate_endpoints=False)
     fake.issue_access_token(token=ACCESS_TOKEN)
+    fake.identity.issue_app_token(token=APP_TOKEN)
     return fake
 
 

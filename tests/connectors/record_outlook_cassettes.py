@@ -19,7 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from hub.integrations.mapping import register_remote_schemas  # noqa: E402
 from tests.connectors.outlook_scenarios import CASSETTE_DIR, SCENARIOS, record  # noqa: E402
+
+register_remote_schemas()  # what the test session's conftest does: mappings know outlook.event
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from connectors.base import (
 from connectors.outlook import OutlookConnector
 from connectors.outlook.api import property_id, translate_http_error
 from connectors.outlook.const import PROPERTY_SET_GUID
+from connectors.outlook.records import body_digest
 from tests.fakes.graph import FakeGraph
 
 pytest_plugins = ["tests.connectors.outlook_fixtures"]
@@ -32,8 +33,13 @@ pytest_plugins = ["tests.connectors.outlook_fixtures"]
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def _seed(fake: FakeGraph, count: int, calendar_id: str | None = None) -> list[str]:
-    """`count` events on consecutive days (as the user would create them); their ids."""
+def _seed(
+    fake: FakeGraph, count: int, calendar_id: str | None = None, *, ours: bool = False
+) -> list[str]:
+    """`count` events on consecutive days (as the user would create them); their ids.
+
+    `ours`: each carries a transactionId, as the events the hub creates do.
+    """
     base = NOW + timedelta(days=1)
     return [
         fake.user_create(
@@ -41,6 +47,7 @@ def _seed(fake: FakeGraph, count: int, calendar_id: str | None = None) -> list[s
             base + timedelta(days=i),
             base + timedelta(days=i, hours=1),
             calendar_id=calendar_id,
+            **({"transactionId": f"tx{i:030d}"} if ours else {}),
         )["id"]
         for i in range(count)
     ]
@@ -85,13 +92,35 @@ def test_check_returns_identity(outlook: OutlookConnector) -> None:
     assert identity.extra["access_role"] == "owner" and identity.extra["is_default"] is True
 
 
-def test_list_calendars(graph: FakeGraph, outlook: OutlookConnector) -> None:
-    """Every calendar, with Google's keys (id, summary, primary, accessRole)."""
-    team = graph.add_calendar("Équipe terrain", can_edit=True)
-    calendars = {c["id"]: c for c in outlook.list_calendars()}
-    assert calendars[graph.default_calendar_id]["primary"] is True
-    assert calendars[team]["summary"] == "Équipe terrain"
-    assert calendars[team]["accessRole"] == "writer"
+def test_list_calendars_delegated_is_the_own_mailbox(
+    graph: FakeGraph, outlook: OutlookConnector
+) -> None:
+    """Delegated: only the signed-in user's mailbox, by address (secondary calendars have no
+    v1.0 delta, shared calendars belong to mailboxes a delegated token cannot sync)."""
+    graph.add_calendar("Équipe terrain", can_edit=True)
+    graph.add_user("Jean Martin", "jean@company.com")
+    assert outlook.list_calendars() == [
+        {
+            "id": "me",
+            "summary": "Calendar",
+            "primary": True,
+            "accessRole": "owner",
+            "timeZone": None,
+            "owner": "fake.user@example.com",
+        }
+    ]
+
+
+def test_list_calendars_application_is_every_user(graph: FakeGraph) -> None:
+    """Application permissions: one entry per user of the tenant (GET /users), by object id."""
+    jean = graph.add_user("Jean Martin", "jean@company.com")
+    with _connector(graph, graph.issue_app_token(), permissions="application", tenant="t") as conn:
+        calendars = {c["id"]: c for c in conn.list_calendars()}
+        assert conn.check().id == "t"
+    assert calendars[jean]["owner"] == "jean@company.com"
+    assert calendars[graph.user_id]["owner"] == "fake.user@example.com"
+    users = next(r for r in graph.requests if r.endpoint == "users.list")
+    assert users.query == {"$select": "id,displayName,mail,userPrincipalName"}
 
 
 def test_full_sync_pages_and_saves_cursor_after_each(graph: FakeGraph, graph_token: str) -> None:
@@ -107,7 +136,7 @@ def test_full_sync_pages_and_saves_cursor_after_each(graph: FakeGraph, graph_tok
     assert [r.id for p in pages for r in p.records] == ids
     deltas = [r for r in graph.requests if r.endpoint == "events.delta"]
     assert set(deltas[0].query) == {"startDateTime", "endDateTime"}
-    assert all(r.prefer == "odata.maxpagesize=2" for r in deltas)
+    assert all(r.prefer == 'odata.maxpagesize=2, IdType="ImmutableId"' for r in deltas)
     assert "$skiptoken" in deltas[1].query
     assert graph.calls["events.delta"] == 3
 
@@ -220,15 +249,113 @@ def test_unknown_stream_is_refused(outlook: OutlookConnector) -> None:
         list(outlook.read("contacts", None))
 
 
-def test_events_of_another_calendar(graph: FakeGraph, outlook: OutlookConnector) -> None:
-    """`events:<calendarId>` reads and writes a secondary calendar."""
-    team = graph.add_calendar("Team")
-    created = outlook.create(f"events:{team}", _payload())
-    assert graph.events(team)[0]["id"] == created.id and graph.events() == []
-    page = list(outlook.read(f"events:{team}", None))[-1]
+def test_delegated_reads_its_own_mailbox_as_me(graph: FakeGraph, outlook: OutlookConnector) -> None:
+    """The linked stream of a delegated connection is `events:me`: /me/calendarView/delta."""
+    created = outlook.create("events:me", _payload())
+    page = list(outlook.read("events:me", None))[-1]
+    assert [r.id for r in page.records] == [created.id]
+    paths = {r.path for r in graph.requests}
+    assert "/v1.0/me/calendarView/delta" in paths and "/v1.0/me/events" in paths
+
+
+def test_delegated_reads_its_own_mailbox_by_address(
+    graph: FakeGraph, outlook: OutlookConnector
+) -> None:
+    """`events:<own address>` goes through /users/{UPN}: allowed for the signed-in user."""
+    created = outlook.create("events:fake.user@example.com", _payload())
+    assert graph.events()[0]["id"] == created.id
+    page = list(outlook.read("events:fake.user@example.com", None))[-1]
     assert [r.id for r in page.records] == [created.id]
     delta = next(r for r in graph.requests if r.endpoint == "events.delta")
-    assert delta.path.startswith("/v1.0/me/calendars/") and team in delta.path
+    assert delta.path == "/v1.0/users/fake.user@example.com/calendarView/delta"
+
+
+def test_delegated_token_cannot_reach_another_mailbox(
+    graph: FakeGraph, outlook: OutlookConnector
+) -> None:
+    """Graph answers 403 ErrorAccessDenied: Calendars.ReadWrite (delegated) is the own mailbox."""
+    jean = graph.add_user("Jean Martin", "jean@company.com")
+    with pytest.raises(AuthError) as info:
+        list(outlook.read(f"events:{jean}", None))
+    assert info.value.status == 403 and info.value.reason == "ErrorAccessDenied"
+    with pytest.raises(AuthError):
+        outlook.create("events:jean@company.com", _payload())
+    assert graph.events(graph.calendar_of(jean)) == []
+
+
+def test_application_reads_and_writes_each_technicians_mailbox(graph: FakeGraph) -> None:
+    """An app token (admin consent) reaches /users/{id}/…: one mailbox per technician."""
+    jean = graph.add_user("Jean Martin", "jean@company.com")
+    pierre = graph.add_user("Pierre Dubois", "pierre@company.com")
+    with _connector(graph, graph.issue_app_token(), permissions="application") as conn:
+        mine = conn.create(f"events:{jean}", _payload())
+        graph.user_create("Dentist", NOW + timedelta(days=2), NOW + timedelta(days=2, hours=1),
+                          calendar_id=graph.calendar_of(pierre))  # fmt: skip
+        jean_page = list(conn.read(f"events:{jean}", None))[-1]
+        pierre_page = list(conn.read(f"events:{pierre}", None))[-1]
+        with pytest.raises(NotFound):  # an event of Jean's mailbox is not in Pierre's
+            conn.get(f"events:{pierre}", mine.id)
+        with pytest.raises(InvalidRequest):  # `events` alone names no mailbox here
+            list(conn.read("events", None))
+    assert [r.id for r in jean_page.records] == [mine.id]
+    assert [r.data["subject"] for r in pierre_page.records] == ["Dentist"]
+    paths = {r.path for r in graph.requests if r.endpoint == "events.delta"}
+    assert paths == {
+        f"/v1.0/users/{jean}/calendarView/delta",
+        f"/v1.0/users/{pierre}/calendarView/delta",
+    }
+
+
+def test_app_token_without_admin_consent_is_refused(graph: FakeGraph) -> None:
+    """A client credentials token of a tenant that never consented carries no roles: 403."""
+    jean = graph.add_user("Jean Martin", "jean@company.com")
+    with (
+        _connector(graph, graph.issue_app_token(roles=()), permissions="application") as conn,
+        pytest.raises(AuthError) as info,
+    ):
+        list(conn.read(f"events:{jean}", None))
+    assert info.value.status == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        pytest.param("me/calendars/{cal}/calendarView/delta", 400, id="per-calendar-delta-beta"),
+        pytest.param("me/events", 400, id="me-with-app-token"),
+    ],
+)
+def test_graph_fake_refuses_undocumented_paths(graph: FakeGraph, path: str, status: int) -> None:
+    """Per-calendar delta is beta-only (v1.0: 400); /me means nothing to an app token."""
+    import requests
+
+    token = graph.issue_access_token() if "calendars" in path else graph.issue_app_token()
+    url = f"{graph.api_base_url}/{path.format(cal=graph.default_calendar_id)}"
+    query = {"startDateTime": "2030-01-01T00:00:00Z", "endDateTime": "2030-02-01T00:00:00Z"}
+    resp = requests.get(url, params=query, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    assert resp.status_code == status, resp.text
+
+
+def test_every_call_asks_for_immutable_ids(graph: FakeGraph, outlook: OutlookConnector) -> None:
+    """Prefer: IdType="ImmutableId" on every request (and every $batch member): the fake, like
+    Graph, gives other ids without it."""
+    _seed(graph, 2, ours=True)
+    created = outlook.create("events", _payload())
+    outlook.update("events", created.id, _payload("Moved"), created.etag)
+    list(outlook.read("events", None))
+    assert graph.requests and all(
+        'IdType="ImmutableId"' in (r.prefer or "") for r in graph.requests if r.endpoint != "batch"
+    )
+    batch = next(r for r in graph.requests if r.endpoint == "batch")
+    assert all(m["headers"]["Prefer"] == 'IdType="ImmutableId"' for m in batch.body["requests"])
+    import requests
+
+    token = graph.issue_access_token()
+    plain = requests.get(
+        f"{graph.api_base_url}/me/events/{created.id}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    ).json()
+    assert plain["id"] != created.id  # the default (REST) id is another string
 
 
 def test_create_update_delete_with_etags(graph: FakeGraph, outlook: OutlookConnector) -> None:
@@ -262,9 +389,11 @@ def test_extended_properties_round_trip(graph: FakeGraph, outlook: OutlookConnec
     created = outlook.create("events", _payload())
     sent = graph.requests[-1].body
     assert "extendedProperties" not in sent
+    digest = body_digest(sent)
     assert sent["singleValueExtendedProperties"] == [
         {"id": f"String {PROPERTY_SET_GUID} Name ivalid_appointment_id", "value": "apt_1"},
         {"id": f"String {PROPERTY_SET_GUID} Name ivalid_hash", "value": "h1"},
+        {"id": f"String {PROPERTY_SET_GUID} Name ivalid_body", "value": digest},
     ]
     assert created.data["extendedProperties"] == {
         "ivalid_appointment_id": "apt_1",
@@ -272,7 +401,10 @@ def test_extended_properties_round_trip(graph: FakeGraph, outlook: OutlookConnec
     }
 
     fetched = outlook.get("events", created.id)
-    assert fetched.data["extendedProperties"] == created.data["extendedProperties"]
+    assert fetched.data["extendedProperties"] == {
+        **created.data["extendedProperties"],
+        "ivalid_body": digest,
+    }
     assert "singleValueExtendedProperties" not in fetched.data
     expand = graph.requests[-1].query["$expand"]
     assert expand.startswith("singleValueExtendedProperties($filter=id eq 'String {")
@@ -286,10 +418,9 @@ def test_extended_properties_round_trip(graph: FakeGraph, outlook: OutlookConnec
         "events", created.id, {"extendedProperties": {"ivalid_hash": "h2"}}, fetched.etag
     )
     assert updated.data["extendedProperties"]["ivalid_hash"] == "h2"
-    assert outlook.get("events", created.id).data["extendedProperties"] == {
-        "ivalid_appointment_id": "apt_1",
-        "ivalid_hash": "h2",
-    }
+    props = outlook.get("events", created.id).data["extendedProperties"]
+    assert props.pop("ivalid_body") != digest  # the digest follows each write
+    assert props == {"ivalid_appointment_id": "apt_1", "ivalid_hash": "h2"}
     assert [r.id for r in outlook.find("apt_1")] == [created.id]
     assert property_id("x") == f"String {PROPERTY_SET_GUID} Name x"
 
@@ -416,16 +547,40 @@ def test_translate_http_error_table(
         assert isinstance(error, RateLimited) and (error.retry_after or 0) > 3600
 
 
-def test_throttled_batch_member_fails_the_page_and_nothing_moves(
-    graph: FakeGraph, outlook: OutlookConnector
-) -> None:
-    """A 429 inside the $batch raises RateLimited; retrying the same cursor then works."""
-    _seed(graph, 2)
-    graph.inject_fault(429, endpoint="events.get", retry_after=3)
-    with pytest.raises(RateLimited) as info:
-        list(outlook.read("events", None))
-    assert info.value.retry_after == 3
-    assert len(next(iter(outlook.read("events", None))).records) == 2
+def test_throttled_batch_members_are_retried_alone_after_retry_after(graph: FakeGraph) -> None:
+    """Members answered 429 inside the $batch wait their Retry-After, then are fetched one by
+    one: the page completes, nothing else is read twice."""
+    ids = _seed(graph, 5, ours=True)
+    slept: list[float] = []
+    graph.inject_fault(429, endpoint="events.get", retry_after=3, count=2)
+    with _connector(graph, graph.issue_access_token(), sleep=slept.append) as conn:
+        pages = list(conn.read("events", None))
+        retried = conn.api.retried_members
+    assert [r.id for p in pages for r in p.records] == ids
+    assert slept == [3.0] and retried == 2
+    # 5 batch members (2 throttled) + the 2 retried alone
+    assert graph.calls["batch"] == 1 and graph.calls["events.get"] == 7
+
+
+def test_a_member_throttled_again_raises_rate_limited(graph: FakeGraph) -> None:
+    """Still throttled when retried alone: RateLimited (the engine backs off), nothing moves."""
+    _seed(graph, 2, ours=True)
+    graph.inject_fault(429, endpoint="events.get", retry_after=4, count=3)
+    with _connector(graph, graph.issue_access_token(), sleep=lambda _: None) as conn:
+        with pytest.raises(RateLimited) as info:
+            list(conn.read("events", None))
+        assert info.value.retry_after == 4
+        assert len(next(iter(conn.read("events", None))).records) == 2
+
+
+def test_events_made_in_outlook_are_not_read_twice(graph: FakeGraph) -> None:
+    """Only events carrying a transactionId (ours) are re-read for extended properties."""
+    _seed(graph, 3)
+    _seed(graph, 2, ours=True)
+    with _connector(graph, graph.issue_access_token()) as conn:
+        records = [r for p in conn.read("events", None) for r in p.records]
+    assert len(records) == 5 and graph.calls["events.get"] == 2
+    assert all(r.data["extendedProperties"] == {} for r in records[:3])
 
 
 def test_network_failure_is_transient(graph_token: str) -> None:
@@ -484,3 +639,22 @@ def test_missing_scope_is_auth_error(outlook: OutlookConnector) -> None:
     with pytest.raises(AuthError) as info:
         outlook.check()
     assert info.value.reason == "ErrorAccessDenied"
+
+
+def test_a_repeated_patch_after_a_lost_answer_is_not_written_twice(
+    graph: FakeGraph, outlook: OutlookConnector
+) -> None:
+    """PATCH landed but its answer was lost: resent with the old etag, Graph says 412; the
+    event holds the digest of this very body, so it is returned as written (no 2nd write).
+    A different body with the old etag stays a PreconditionFailed."""
+    created = outlook.create("events", _payload())
+    moved = _payload("Déplacé")
+    outlook.update("events", created.id, moved, created.etag)
+    writes, seq = graph.writes["events.update"], graph.store.seq
+    again = outlook.update("events", created.id, moved, created.etag)  # the retry
+    assert graph.writes["events.update"] == writes + 1  # the 412 attempt
+    assert graph.store.seq == seq, "nothing written a second time"
+    assert again.data["subject"] == "Déplacé"
+    assert again.etag == graph.event(created.id)["@odata.etag"]
+    with pytest.raises(PreconditionFailed):
+        outlook.update("events", created.id, _payload("Autre"), created.etag)

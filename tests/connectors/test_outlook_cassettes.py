@@ -38,6 +38,9 @@ KINDS = {
     "token exchange": "token_exchange",
     "token refresh": "token_refresh",
     "token refresh invalid_grant": "token_refresh_invalid_grant",
+    "users list (application)": "users_list",
+    "a user's calendarView delta and $batch (application)": "users_delta_batch",
+    "client credentials": "token_client_credentials",
 }
 
 

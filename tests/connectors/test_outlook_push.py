@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from connectors.base import Channel, InvalidRequest, NotFound, StaticTokenProvider
+from connectors.base import (
+    Channel,
+    ConnectorError,
+    InvalidRequest,
+    NotFound,
+    StaticTokenProvider,
+)
 from connectors.outlook import OutlookConnector, notifications
 from connectors.outlook.const import MAX_SUBSCRIPTION_MINUTES, SUBSCRIPTION_SKEW_MINUTES
 from tests.fakes.graph import FakeGraph
@@ -148,7 +154,8 @@ def test_endpoint_that_fails_the_handshake_gets_no_subscription(
             MAX_SUBSCRIPTION_MINUTES - SUBSCRIPTION_SKEW_MINUTES,
             id="30-days-clamped",
         ),
-        pytest.param(4230, None, 4230 - SUBSCRIPTION_SKEW_MINUTES, id="older-ceiling"),
+        pytest.param(1440, None, 1440 - SUBSCRIPTION_SKEW_MINUTES, id="lowered-in-config"),
+        pytest.param(10_080, None, 4230 - SUBSCRIPTION_SKEW_MINUTES, id="never-above-4230"),
         pytest.param(None, 60, 45, id="raised-to-45-minutes"),
     ],
 )
@@ -160,7 +167,7 @@ def test_expiration_is_clamped_to_what_graph_accepts(
     ttl: int | None,
     expected_minutes: int,
 ) -> None:
-    """Outlook event subscriptions live at most 10,080 minutes; we ask a little less."""
+    """Outlook event subscriptions live at most 4,230 minutes; we ask a little less."""
     now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     graph.clock = graph.store.clock = lambda: now.timestamp()
     config: dict[str, Any] = {"api_base_url": graph.api_base_url}
@@ -176,7 +183,7 @@ def test_expiration_is_clamped_to_what_graph_accepts(
 def test_graph_refuses_an_expiration_beyond_its_ceiling(
     graph: FakeGraph, outlook: OutlookConnector
 ) -> None:
-    """Why we clamp: the fake, like Graph, answers 400 past 10,080 minutes."""
+    """Why we clamp: the fake, like Graph, answers 400 past 4,230 minutes."""
     too_far = datetime.now(UTC) + timedelta(minutes=MAX_SUBSCRIPTION_MINUTES + 10)
     body = {
         "changeType": "created",
@@ -187,7 +194,8 @@ def test_graph_refuses_an_expiration_beyond_its_ceiling(
     graph.validate_endpoints = False
     with pytest.raises(InvalidRequest) as info:
         outlook.api.create_subscription(body)
-    assert "10080 minutes" in str(info.value)
+    assert "4230 minutes" in str(info.value)
+    assert MAX_SUBSCRIPTION_MINUTES == 4230
 
 
 def test_renew_patches_only_the_expiration(
@@ -257,22 +265,62 @@ def test_changes_are_notified_verified_and_parsed(
     assert note.resource_id == event["id"] and note.expires_at == channel.expires_at
 
 
-def test_notifications_only_for_the_subscribed_calendar(
-    graph: FakeGraph, outlook: OutlookConnector, endpoint: tuple[_Endpoint, str]
+def test_notifications_only_for_the_subscribed_mailbox(
+    graph: FakeGraph, endpoint: tuple[_Endpoint, str]
 ) -> None:
-    """A subscription on a linked calendar hears about that calendar only."""
+    """Application permissions: a subscription on /users/{id}/events hears that mailbox only."""
     app, url = endpoint
-    team = graph.add_calendar("Team")
-    created = outlook.subscribe(f"events:{team}", url, token="t")
+    jean = graph.add_user("Jean Martin", "jean@company.com")
+    config = {"api_base_url": graph.api_base_url, "permissions": "application"}
+    with OutlookConnector(StaticTokenProvider(graph.issue_app_token()), config) as conn:
+        created = conn.subscribe(f"events:{jean}", url, token="t")
     app.channels[created.id] = created
-    assert created.resource_id == f"me/calendars/{team}/events"
+    assert created.resource_id == f"users/{jean}/events"
     graph.auto_notify = True
     start = datetime.now(UTC) + timedelta(days=1)
     graph.user_create("elsewhere", start, start + timedelta(hours=1))
-    graph.user_create("here", start, start + timedelta(hours=1), calendar_id=team)
+    graph.user_create(
+        "here", start, start + timedelta(hours=1), calendar_id=graph.calendar_of(jean)
+    )
     graph.flush_notifications()
     app.wait(1)
     assert len(app.accepted) == 1
+
+
+@pytest.mark.parametrize(
+    ("resource", "token_kind", "status"),
+    [
+        pytest.param("me/calendars/{cal}/events", "delegated", 400, id="per-calendar-undocumented"),
+        pytest.param("users/{jean}/events", "delegated", 403, id="delegated-other-mailbox"),
+        pytest.param("me/events", "application", 400, id="me-with-app-token"),
+        pytest.param("users/{jean}/events", "unconsented", 403, id="app-without-consent"),
+    ],
+)
+def test_graph_refuses_undocumented_or_unreachable_resources(
+    graph: FakeGraph, resource: str, token_kind: str, status: int
+) -> None:
+    """Subscriptions only on /me/events (delegated) or /users/{id}/events (application)."""
+    jean = graph.add_user("Jean Martin", "jean@company.com")
+    token = {
+        "delegated": graph.issue_access_token,
+        "application": graph.issue_app_token,
+        "unconsented": lambda: graph.issue_app_token(roles=()),
+    }[token_kind]()
+    graph.validate_endpoints = False
+    body = {
+        "changeType": "created,updated,deleted",
+        "notificationUrl": "https://hub.example/n",
+        "resource": resource.format(cal=graph.default_calendar_id, jean=jean),
+        "expirationDateTime": (datetime.now(UTC) + timedelta(hours=2)).isoformat(),
+    }
+    config = {"api_base_url": graph.api_base_url}
+    with (
+        OutlookConnector(StaticTokenProvider(token), config) as c,
+        pytest.raises(ConnectorError) as info,
+    ):
+        c.api.create_subscription(body)
+    assert info.value.status == status
+    assert graph.subscriptions == {}
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,7 @@ from tests.fakes.microsoft_identity import (
     DEFAULT_CLIENT_SECRET,
     GRAPH_SCOPE,
     PUBLIC_AUTHORITY,
+    AccessGrant,
     FakeMicrosoftIdentity,
 )
 from tests.fakes.server import LoopbackFake
@@ -70,22 +71,24 @@ __all__ = [
     "graph_fake",
 ]
 
-MAX_SUBSCRIPTION_MINUTES = 10_080
+MAX_SUBSCRIPTION_MINUTES = 4_230  # Outlook resources (Graph's subscription lifetime table)
 MIN_SUBSCRIPTION_MINUTES = 45
 VALIDATION_TIMEOUT = 10.0
 DEFAULT_PAGE_SIZE = 10
+# Outlook's per-app, per-mailbox limits (Graph throttling guidance).
+MAILBOX_CONCURRENCY = 4
+MAILBOX_BUDGET = 10_000
+MAILBOX_WINDOW = 600.0
 
 _ROUTES = Map(
     [
         Rule("/v1.0/me/calendar", endpoint="calendar.get", methods=["GET"]),
         Rule("/v1.0/me/calendars", endpoint="calendars.list", methods=["GET"]),
         Rule("/v1.0/me/calendars/<calendar_id>", endpoint="calendar.get", methods=["GET"]),
+        # Delta of the default calendar's view only: /me/calendars/{id}/calendarView/delta is
+        # beta-only, and v1.0 answers 400 ("Resource not found for the segment 'delta'").
         Rule("/v1.0/me/calendarView/delta", endpoint="events.delta", methods=["GET"]),
-        Rule(
-            "/v1.0/me/calendars/<calendar_id>/calendarView/delta",
-            endpoint="events.delta",
-            methods=["GET"],
-        ),
+        Rule("/v1.0/users", endpoint="users.list", methods=["GET"]),
         Rule("/v1.0/me/events", endpoint="events.list", methods=["GET"]),
         Rule("/v1.0/me/events", endpoint="events.create", methods=["POST"]),
         Rule("/v1.0/me/calendars/<calendar_id>/events", endpoint="events.create", methods=["POST"]),
@@ -142,6 +145,7 @@ class RecordedRequest:
     body: Any
     if_match: str | None
     prefer: str | None
+    mailbox: str | None = None  # the user id whose mailbox the call reached
 
 
 @dataclass
@@ -178,6 +182,12 @@ class FakeSubscription:
             "encryptionCertificateId": None,
             "notificationUrlAppId": None,
         }
+
+
+def _denied() -> GraphError:
+    return GraphError(
+        403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+    )
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -225,8 +235,18 @@ class FakeGraph(LoopbackFake):
         self.identity = FakeMicrosoftIdentity(
             user_email=user_email, user_name=user_name, seed=seed + 1, clock=clock
         )
-        self.store = GraphStore(user_email, user_name, self.rng, clock)
+        self.store = GraphStore(
+            user_email, user_name, self.rng, clock, user_id=self.identity.user_oid
+        )
         self.subscriptions: dict[str, FakeSubscription] = {}
+        # Per (app, mailbox): requests in flight, and the times of the last 10 minutes' ones.
+        self.mailbox_concurrency = MAILBOX_CONCURRENCY
+        self.mailbox_budget = MAILBOX_BUDGET
+        self.in_flight: Counter[str] = Counter()
+        self.peak_in_flight: Counter[str] = Counter()
+        self.sent: dict[str, list[float]] = {}
+        self.throttled: Counter[str] = Counter()  # 429 answers, by reason
+        self.latency = 0.0  # seconds each mailbox request takes (lets requests overlap)
         self.calls: Counter[str] = Counter()
         self.writes: Counter[str] = Counter()
         self.requests: list[RecordedRequest] = []
@@ -254,6 +274,27 @@ class FakeGraph(LoopbackFake):
     def default_calendar_id(self) -> str:
         """The id of the user's default calendar."""
         return self.store.default_calendar_id
+
+    @property
+    def user_id(self) -> str:
+        """The signed-in user's object id (delegated tokens act as this user)."""
+        return self.store.user_id
+
+    def add_user(self, name: str, email: str, user_id: str | None = None) -> str:
+        """Another user of the tenant, with his own mailbox; returns his object id."""
+        with self._lock:
+            return self.store.add_user(name, email, user_id)
+
+    def calendar_of(self, user: str) -> str:
+        """The default calendar id of a user's mailbox (by id or address)."""
+        with self._lock:
+            return self.store.default_calendars[self.store.user(user)]
+
+    def issue_app_token(self, roles: tuple[str, ...] | None = None) -> str:
+        """An app-only token of the tenant (application permissions; None: all consented)."""
+        if roles is None:
+            return self.identity.issue_app_token()
+        return self.identity.issue_app_token(roles)
 
     # ---------------------------------------------------------------------- test helpers
 
@@ -372,7 +413,8 @@ class FakeGraph(LoopbackFake):
     def notification(self, sub_id: str, change_type: str, event_id: str) -> dict[str, Any]:
         """The body Graph POSTs to notificationUrl for one change."""
         sub = self.subscriptions[sub_id]
-        resource = f"Users/{self.identity.user_oid}/Events/{event_id}"
+        mailbox = self.store.calendars[sub.calendar_id].mailbox
+        resource = f"Users/{mailbox}/Events/{event_id}"
         return {
             "value": [
                 {
@@ -472,10 +514,22 @@ class FakeGraph(LoopbackFake):
         headers = {"request-id": request_id, "client-request-id": request_id, **err.headers}
         return _json(err.body(self.store.now(), request_id), err.status, headers)
 
+    @staticmethod
+    def _split_mailbox(path: str) -> tuple[str, str | None]:
+        """/v1.0/users/{id}/x → (/v1.0/me/x, id); /v1.0/me/x → (same, "me"); else (path, None)."""
+        parts = path.split("/")
+        if len(parts) >= 4 and parts[1] == "v1.0" and parts[2].lower() == "users":
+            user = urllib.parse.unquote(parts[3])
+            return "/".join(["", "v1.0", "me", *parts[4:]]).rstrip("/"), user
+        if len(parts) >= 3 and parts[1] == "v1.0" and parts[2] == "me":
+            return path, "me"
+        return path, None
+
     def _dispatch(self, request: Request) -> Response:
-        adapter = _ROUTES.bind_to_environ(request.environ)
+        path, mailbox_key = self._split_mailbox(request.path)
+        adapter = _ROUTES.bind(request.host, path_info=path)
         try:
-            endpoint, args = adapter.match()
+            endpoint, args = adapter.match(path, method=request.method)
         except MethodNotAllowed:
             return self._error(GraphError(405, "Request_BadRequest", "Method not allowed."))
         except HTTPException:
@@ -506,20 +560,63 @@ class FakeGraph(LoopbackFake):
                     request.headers.get("Prefer"),
                 )
             )
+            recorded = self.requests[-1]
             fault = self._take_fault(endpoint)
         if fault is not None:
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
             return self._error(GraphError(fault.status, fault.code, fault.message, headers))
         try:
-            self._authenticate(request)
+            access = self._authenticate(request)
             if endpoint == "batch":
                 return self._batch(request, body)
             if endpoint.startswith("subscriptions."):
-                return self._subscriptions(endpoint, args, body)
-            with self._lock:
-                return self._api(endpoint, request, args, body)
+                return self._subscriptions(endpoint, args, body, access)
+            mailbox = self._authorize(access, endpoint, mailbox_key)
+            recorded.mailbox = mailbox
+            if mailbox is None:
+                with self._lock:
+                    return self._api(endpoint, request, args, body, None)
+            self._enter_mailbox(access, mailbox)
+            try:
+                if self.latency:
+                    time.sleep(self.latency)
+                with self._lock:
+                    return self._api(endpoint, request, args, body, mailbox)
+            finally:
+                with self._lock:
+                    self.in_flight[mailbox] -= 1
         except GraphError as err:
             return self._error(err)
+
+    def _throttle(self, reason: str, message: str, retry_after: int) -> GraphError:
+        self.throttled[reason] += 1
+        return GraphError(
+            429, "ApplicationThrottled", message, {"Retry-After": str(max(1, retry_after))}
+        )
+
+    def _enter_mailbox(self, access: AccessGrant | None, mailbox: str) -> None:
+        """Outlook's per-app, per-mailbox limits: 4 requests at once, 10,000 per 10 minutes."""
+        app = access.client_id if access is not None else DEFAULT_CLIENT_ID
+        key = f"{app}:{mailbox}"
+        now = self.clock()
+        with self._lock:
+            if self.in_flight[mailbox] >= self.mailbox_concurrency:
+                raise self._throttle(
+                    "concurrency", "Application is over its MailboxConcurrency limit.", 1
+                )
+            sent = [t for t in self.sent.get(key, []) if t > now - MAILBOX_WINDOW]
+            if len(sent) >= self.mailbox_budget:
+                self.sent[key] = sent
+                wait = int(sent[0] + MAILBOX_WINDOW - now) + 1
+                raise self._throttle(
+                    "budget", "Application is over its request limit for this mailbox.", wait
+                )
+            sent.append(now)
+            self.sent[key] = sent
+            self.in_flight[mailbox] += 1
+            self.peak_in_flight[mailbox] = max(
+                self.peak_in_flight[mailbox], self.in_flight[mailbox]
+            )
 
     def _take_fault(self, endpoint: str) -> Fault | None:
         for fault in self.faults:
@@ -530,9 +627,9 @@ class FakeGraph(LoopbackFake):
                 return fault
         return None
 
-    def _authenticate(self, request: Request) -> None:
+    def _authenticate(self, request: Request) -> AccessGrant | None:
         if not self.require_auth:
-            return
+            return None
         header = request.headers.get("Authorization", "")
         token = header[7:] if header.lower().startswith("bearer ") else ""
         access = self.identity.check_access_token(token)
@@ -543,48 +640,111 @@ class FakeGraph(LoopbackFake):
                 "Access token has expired or is not yet valid.",
                 {"WWW-Authenticate": 'Bearer realm="", error="invalid_token"'},
             )
-        granted = {s.rsplit("/", 1)[-1] for s in access.scope.split()}
-        if GRAPH_SCOPE not in granted:
-            raise GraphError(
-                403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
-            )
+        if access.app_tenant is None:
+            granted = {s.rsplit("/", 1)[-1] for s in access.scope.split()}
+            if GRAPH_SCOPE not in granted:
+                raise _denied()
+        return access
 
-    def _api(self, endpoint: str, request: Request, args: Mapping[str, Any], body: Any) -> Response:
+    def _authorize(
+        self, access: AccessGrant | None, endpoint: str, mailbox_key: str | None
+    ) -> str | None:
+        """The user id whose mailbox the call reaches, if the token may reach it."""
+        app = access is not None and access.app_tenant is not None
+        if endpoint == "users.list":
+            if not app or "User.Read.All" not in access.roles:  # type: ignore[union-attr]
+                raise GraphError(
+                    403,
+                    "Authorization_RequestDenied",
+                    "Insufficient privileges to complete the operation.",
+                )
+            return None
+        if mailbox_key is None:
+            return None
+        if app:
+            assert access is not None
+            if mailbox_key == "me":
+                raise GraphError(
+                    400,
+                    "BadRequest",
+                    "/me request is only valid with delegated authentication flow.",
+                )
+            if "Calendars.ReadWrite" not in access.roles:
+                raise _denied()  # an app token without admin consent carries no roles
+            with self._lock:
+                return self.store.user(mailbox_key)
+        with self._lock:
+            if mailbox_key == "me":
+                return self.store.user_id
+            user = self.store.user(mailbox_key)
+        if user != self.store.user_id:
+            # Delegated Calendars.ReadWrite reaches the signed-in user's mailbox only.
+            raise _denied()
+        return user
+
+    def _api(
+        self,
+        endpoint: str,
+        request: Request,
+        args: Mapping[str, Any],
+        body: Any,
+        mailbox: str | None,
+    ) -> Response:
         store = self.store
         prefer = _prefer(request.headers.get("Prefer"))
         zone = prefer.get("outlook.timezone")
+        store.immutable = prefer.get("idtype", "").lower() == "immutableid"
+        try:
+            return self._api_call(endpoint, request, args, body, mailbox, prefer, zone)
+        finally:
+            store.immutable = True
+
+    def _api_call(
+        self,
+        endpoint: str,
+        request: Request,
+        args: Mapping[str, Any],
+        body: Any,
+        mailbox: str | None,
+        prefer: Mapping[str, str],
+        zone: str | None,
+    ) -> Response:
+        store = self.store
+        if endpoint == "users.list":
+            return _json({"value": [store.user_json(u) for u in store.users]})
         if endpoint == "calendar.get":
-            return _json(store.calendar_json(store.calendar(args.get("calendar_id"))))
+            return _json(store.calendar_json(store.calendar(args.get("calendar_id"), mailbox)))
         if endpoint == "calendars.list":
-            return _json({"value": [store.calendar_json(c) for c in store.calendars.values()]})
+            mine = [c for c in store.calendars.values() if c.mailbox == mailbox]
+            return _json({"value": [store.calendar_json(c) for c in mine]})
         if endpoint == "events.delta":
             page_size = int(prefer.get("odata.maxpagesize", DEFAULT_PAGE_SIZE))
             link_base = self.base_url + request.path
-            data = store.delta(args.get("calendar_id"), request.args, page_size, link_base, zone)
+            data = store.delta(None, request.args, page_size, link_base, zone, mailbox=mailbox)
             return _json(data, headers={"Preference-Applied": f"odata.maxpagesize={page_size}"})
         expand = parse_expand(request.args.get("$expand"))
         if endpoint == "events.get":
-            return _json(store.render(store.get(args["event_id"]), zone, expand))
+            return _json(store.render_id(args["event_id"], mailbox, zone, expand))
         if endpoint == "events.list":
             filter_ = request.args.get("$filter")
             if not filter_:
                 raise GraphError(400, "BadRequest", "The fake lists events by $filter only.")
             prop_id, value = parse_property_filter(filter_)
-            found = [store.render(e, zone, expand) for e in store.find(prop_id, value)]
+            found = [store.render(e, zone, expand) for e in store.find(prop_id, value, mailbox)]
             return _json({"value": found})
         if endpoint in ("events.create", "events.update") and not isinstance(body, dict):
             raise GraphError(400, "BadRequest", "Empty Payload. JSON content expected.")
         if endpoint == "events.create":
-            stored, created = store.create(args.get("calendar_id"), body)
+            stored, created = store.create(args.get("calendar_id"), body, mailbox)
             if created:
                 self._changed(stored, "created")
             return _json(store.render(stored, zone), 201)
         if endpoint == "events.update":
-            stored = store.patch(args["event_id"], body, request.headers.get("If-Match"))
+            stored = store.patch(args["event_id"], body, request.headers.get("If-Match"), mailbox)
             self._changed(stored, "updated")
             return _json(store.render(stored, zone))
         if endpoint == "events.delete":
-            stored = store.delete(args["event_id"], request.headers.get("If-Match"))
+            stored = store.delete(args["event_id"], request.headers.get("If-Match"), mailbox)
             self._changed(stored, "deleted")
             return Response(status=204)
         raise not_found()
@@ -628,13 +788,22 @@ class FakeGraph(LoopbackFake):
 
     # ------------------------------------------------------------------- subscriptions
 
-    def _resource_calendar(self, resource: str) -> str:
+    def _resource_calendar(self, resource: str, access: AccessGrant | None) -> str:
+        """The calendar a subscription's resource watches: /me/events or /users/{id}/events.
+
+        (me/calendars/{id}/events is not a documented resource for Outlook notifications.)
+        """
         parts = [p for p in resource.strip("/").split("/") if p]
-        if parts in (["me", "events"], ["me", "calendar", "events"]):
-            return self.store.default_calendar_id
-        if len(parts) == 4 and parts[:2] == ["me", "calendars"] and parts[3] == "events":
-            return self.store.calendar(urllib.parse.unquote(parts[2])).id
-        raise GraphError(400, "InvalidRequest", f"Resource '{resource}' is not supported.")
+        key: str | None = None
+        if parts == ["me", "events"]:
+            key = "me"
+        elif len(parts) == 3 and parts[0].lower() == "users" and parts[2].lower() == "events":
+            key = urllib.parse.unquote(parts[1])
+        if key is None:
+            raise GraphError(400, "InvalidRequest", f"Resource '{resource}' is not supported.")
+        user = self._authorize(access, "events.list", key)
+        assert user is not None
+        return self.store.default_calendars[user]
 
     def _expiration(self, value: Any) -> datetime:
         try:
@@ -675,9 +844,11 @@ class FakeGraph(LoopbackFake):
         except (urllib.error.HTTPError, OSError):
             return False
 
-    def _subscriptions(self, endpoint: str, args: Mapping[str, Any], body: Any) -> Response:
+    def _subscriptions(
+        self, endpoint: str, args: Mapping[str, Any], body: Any, access: AccessGrant | None
+    ) -> Response:
         if endpoint == "subscriptions.create":
-            return self._subscribe(body)
+            return self._subscribe(body, access)
         with self._lock:
             sub = self.subscriptions.get(args["sub_id"])
             if sub is None:
@@ -695,7 +866,7 @@ class FakeGraph(LoopbackFake):
             del self.subscriptions[sub.id]
             return Response(status=204)
 
-    def _subscribe(self, body: Any) -> Response:
+    def _subscribe(self, body: Any, access: AccessGrant | None) -> Response:
         if not isinstance(body, dict):
             raise GraphError(400, "InvalidRequest", "A subscription body is required.")
         for key in ("changeType", "notificationUrl", "resource", "expirationDateTime"):
@@ -708,7 +879,7 @@ class FakeGraph(LoopbackFake):
         if client_state is not None and len(str(client_state)) > 128:
             raise GraphError(400, "InvalidRequest", "clientState is limited to 128 characters.")
         with self._lock:
-            calendar_id = self._resource_calendar(str(body["resource"]))
+            calendar_id = self._resource_calendar(str(body["resource"]), access)
             expiration = self._expiration(body["expirationDateTime"])
         urls = [str(body["notificationUrl"])]
         if body.get("lifecycleNotificationUrl"):

@@ -14,21 +14,27 @@ import html
 import json
 import random
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# Windows zone names Graph accepts besides IANA ones (a few, enough for tests).
-WINDOWS_ZONES = {
-    "UTC": "UTC",
-    "Romance Standard Time": "Europe/Paris",
-    "W. Europe Standard Time": "Europe/Berlin",
-    "GMT Standard Time": "Europe/London",
-    "Eastern Standard Time": "America/New_York",
-    "Pacific Standard Time": "America/Los_Angeles",
-}
+from tzlocal.windows_tz import win_tz
+
+# The zones Graph accepts in a dateTimeTimeZone: Windows names (CLDR's windowsZones table,
+# as tzlocal ships it), and the one IANA name Graph lists per Windows zone (the CLDR
+# "001" territory mapping: Europe/Paris for Romance Standard Time; Europe/Brussels, a
+# zone of the same Windows name, is not listed and is refused).
+WINDOWS_ZONES: dict[str, str] = {**win_tz, "UTC": "UTC"}
+LISTED_IANA: frozenset[str] = frozenset(win_tz.values()) | {"UTC"}
+DEFAULT_USER_ID = "00000000-0000-4000-8000-0000000a11ce"
+# Recurrence: calendarView (and its delta) lists the occurrences of a series inside the
+# window, never the master. The fake expands daily and weekly patterns (Graph has more).
+RECURRENCE_TYPES = frozenset({"daily", "weekly"})
+OCCURRENCE_MARK = "~occ"
+_KEY_SCALE = 100_000  # delta keys: one event's change sequence, then its occurrence number
 WRITABLE = frozenset(
     {
         "subject",
@@ -153,9 +159,13 @@ def parse_property_filter(expression: str) -> tuple[str, str]:
 
 
 def zone_of(name: str) -> ZoneInfo:
-    """An IANA or (some) Windows zone name; 400 as Graph answers for an unknown one."""
+    """A Windows or listed IANA zone name; 400 as Graph answers for any other."""
     try:
-        return ZoneInfo(WINDOWS_ZONES.get(name, name))
+        if name in WINDOWS_ZONES:
+            return ZoneInfo(WINDOWS_ZONES[name])
+        if name not in LISTED_IANA:
+            raise ValueError(name)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise GraphError(
             400,
@@ -253,23 +263,74 @@ class FakeCalendar:
     can_edit: bool = True
     generation: int = 0
     owner: tuple[str, str] | None = None  # (name, address) of a calendar shared with the user
+    mailbox: str = DEFAULT_USER_ID  # the user (object id) whose mailbox holds it
 
 
 class GraphStore:
     """The fake user's mailbox: calendars and events, with Graph's delta semantics."""
 
     def __init__(
-        self, user_email: str, user_name: str, rng: random.Random, clock: Callable[[], float]
+        self,
+        user_email: str,
+        user_name: str,
+        rng: random.Random,
+        clock: Callable[[], float],
+        user_id: str = DEFAULT_USER_ID,
     ) -> None:
-        """Create the user's default calendar ("Calendar")."""
+        """Create the signed-in user's mailbox and its default calendar ("Calendar")."""
         self.user_email = user_email
         self.user_name = user_name
+        self.user_id = user_id
         self.rng = rng
         self.clock = clock
         self.seq = 0
+        # Ids as Graph renders them: immutable (Prefer: IdType="ImmutableId") or the default
+        # REST ids, which differ (and change when an item moves). Set per request.
+        self.immutable = True
+        self.users: dict[str, tuple[str, str]] = {user_id: (user_name, user_email)}
+        self.default_calendars: dict[str, str] = {}
         self.calendars: dict[str, FakeCalendar] = {}
         self.events: dict[str, StoredEvent] = {}
         self.default_calendar_id = self.add_calendar("Calendar", is_default=True)
+
+    # -- mailboxes
+
+    def add_user(self, name: str, email: str, user_id: str | None = None) -> str:
+        """Another user of the tenant, with a mailbox and its default calendar; its id."""
+        user_id = user_id or str(uuid.UUID(int=self.rng.getrandbits(128)))
+        self.users[user_id] = (name, email)
+        self.add_calendar("Calendar", is_default=True, mailbox=user_id)
+        return user_id
+
+    def user(self, key: str) -> str:
+        """A user's id from its id or address (UPN/mail, case-insensitive); 404 otherwise."""
+        if key in self.users:
+            return key
+        for user_id, (_, email) in self.users.items():
+            if email.lower() == key.lower():
+                return user_id
+        raise GraphError(404, "ErrorInvalidUser", f"The requested user '{key}' is invalid.")
+
+    def user_json(self, user_id: str) -> dict[str, Any]:
+        """The user resource ($select=id,displayName,mail,userPrincipalName)."""
+        name, email = self.users[user_id]
+        return {"id": user_id, "displayName": name, "mail": email, "userPrincipalName": email}
+
+    # -- ids
+
+    def rest_id(self, event_id: str) -> str:
+        """The id Graph renders without the immutable-id preference (another string)."""
+        return "AAMkAGrst" + event_id[len("AAMkAGevt") :]
+
+    def shown_id(self, event_id: str) -> str:
+        """An event id as this request sees it."""
+        return event_id if self.immutable else self.rest_id(event_id)
+
+    def stored_id(self, shown: str) -> str:
+        """The stored id behind an id of either form."""
+        if shown.startswith("AAMkAGrst"):
+            return "AAMkAGevt" + shown[len("AAMkAGrst") :]
+        return shown
 
     def now(self) -> datetime:
         """The fake's current time."""
@@ -288,18 +349,26 @@ class GraphStore:
         is_default: bool = False,
         can_edit: bool = True,
         owner: tuple[str, str] | None = None,
+        mailbox: str | None = None,
     ) -> str:
         """Add a calendar (`owner`: another user's, shared with this one); returns its id."""
         calendar_id = self._id("AAMkAGcal", 40) + "="
+        mailbox = mailbox or self.user_id
         self.calendars[calendar_id] = FakeCalendar(
-            calendar_id, name, is_default, can_edit, owner=owner
+            calendar_id, name, is_default, can_edit, owner=owner, mailbox=mailbox
         )
+        if is_default:
+            self.default_calendars[mailbox] = calendar_id
         return calendar_id
 
-    def calendar(self, calendar_id: str | None) -> FakeCalendar:
-        """A calendar by id (None: the default one); 404 otherwise."""
-        calendar = self.calendars.get(calendar_id or self.default_calendar_id)
-        if calendar is None:
+    def calendar(self, calendar_id: str | None, mailbox: str | None = None) -> FakeCalendar:
+        """A calendar by id (None: the mailbox's default one); 404 outside the mailbox.
+
+        Without `mailbox` (test helpers), any calendar by id; the signed-in user's default.
+        """
+        default = self.default_calendars[mailbox or self.user_id]
+        calendar = self.calendars.get(calendar_id or default)
+        if calendar is None or (mailbox is not None and calendar.mailbox != mailbox):
             raise not_found()
         return calendar
 
@@ -320,8 +389,8 @@ class GraphStore:
             "isTallyingResponses": True,
             "isRemovable": not calendar.is_default,
             "owner": {
-                "name": calendar.owner[0] if calendar.owner else self.user_name,
-                "address": calendar.owner[1] if calendar.owner else self.user_email,
+                "name": calendar.owner[0] if calendar.owner else self.users[calendar.mailbox][0],
+                "address": calendar.owner[1] if calendar.owner else self.users[calendar.mailbox][1],
             },
         }
 
@@ -334,9 +403,10 @@ class GraphStore:
         expand: list[str] | None = None,
     ) -> dict[str, Any]:
         """The event resource (times in UTC, or `zone` from Prefer: outlook.timezone)."""
+        organizer = self.users[self.calendars[stored.calendar_id].mailbox]
         data: dict[str, Any] = {
             "@odata.etag": stored.etag,
-            "id": stored.id,
+            "id": self.shown_id(stored.id),
             "createdDateTime": graph_time(stored.created),
             "lastModifiedDateTime": graph_time(stored.modified),
             "changeKey": stored.change_key,
@@ -374,11 +444,16 @@ class GraphStore:
             "locations": [],
             "recurrence": None,
             "attendees": [],
-            "organizer": {"emailAddress": {"name": self.user_name, "address": self.user_email}},
+            "organizer": {"emailAddress": {"name": organizer[0], "address": organizer[1]}},
         }
         data.update(copy.deepcopy(stored.fields))
-        data["start"] = render_when(stored.start, zone or "UTC")
-        data["end"] = render_when(stored.end, zone or "UTC")
+        if data.get("isAllDay"):
+            # An all-day event keeps its midnight-to-midnight wall times (in its own zone).
+            data["start"] = render_when(stored.start, stored.start_zone)
+            data["end"] = render_when(stored.end, stored.end_zone)
+        else:
+            data["start"] = render_when(stored.start, zone or "UTC")
+            data["end"] = render_when(stored.end, zone or "UTC")
         if expand is not None:
             data["singleValueExtendedProperties"] = [
                 {"id": prop_id, "value": stored.props[prop_id]}
@@ -387,10 +462,12 @@ class GraphStore:
             ]
         return data
 
-    def get(self, event_id: str) -> StoredEvent:
-        """A live event; 404 otherwise."""
-        stored = self.events.get(event_id)
+    def get(self, event_id: str, mailbox: str | None = None) -> StoredEvent:
+        """A live event of the mailbox (None: any); 404 otherwise (an occurrence: its series)."""
+        stored = self.events.get(self.stored_id(event_id).split(OCCURRENCE_MARK)[0])
         if stored is None or stored.deleted:
+            raise not_found()
+        if mailbox is not None and self.calendars[stored.calendar_id].mailbox != mailbox:
             raise not_found()
         return stored
 
@@ -412,7 +489,14 @@ class GraphStore:
                     "Make sure to only use property names that are defined by the type or "
                     "mark the type as open type.",
                 )
-            if key == "transactionId":
+            if key == "recurrence" and value:
+                pattern = (value or {}).get("pattern") or {}
+                if str(pattern.get("type")) not in RECURRENCE_TYPES:
+                    raise GraphError(
+                        400, "ErrorInvalidRequest", "The fake expands daily and weekly patterns."
+                    )
+                stored.fields[key] = copy.deepcopy(value)
+            elif key == "transactionId":
                 if not create and value != stored.transaction_id:
                     raise GraphError(400, "ErrorInvalidRequest", "transactionId is immutable.")
                 stored.transaction_id = value
@@ -444,13 +528,30 @@ class GraphStore:
                 stored.fields[key] = copy.deepcopy(value)
         if stored.end < stored.start:
             raise GraphError(400, "ErrorInvalidRequest", "The end time is before the start time.")
+        if stored.fields.get("isAllDay"):
+            for moment, zone_name in (
+                (stored.start, stored.start_zone),
+                (stored.end, stored.end_zone),
+            ):
+                local = moment.astimezone(zone_of(zone_name))
+                if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
+                    raise GraphError(
+                        400,
+                        "ErrorInvalidRequest",
+                        "Your request can't be completed. The start and end of an all-day "
+                        "event must be at midnight, in the event's time zone.",
+                    )
+            if stored.end <= stored.start:
+                raise GraphError(400, "ErrorInvalidRequest", "An all-day event lasts whole days.")
 
-    def create(self, calendar_id: str | None, body: Mapping[str, Any]) -> tuple[StoredEvent, bool]:
+    def create(
+        self, calendar_id: str | None, body: Mapping[str, Any], mailbox: str | None = None
+    ) -> tuple[StoredEvent, bool]:
         """POST events; a transactionId already used by a live event returns that event.
 
         (created?, event): Graph de-duplicates retried creates by transactionId.
         """
-        calendar = self.calendar(calendar_id)
+        calendar = self.calendar(calendar_id, mailbox)
         transaction_id = body.get("transactionId")
         if transaction_id:
             for stored in self.events.values():
@@ -490,35 +591,132 @@ class GraphStore:
             )
 
     def patch(
-        self, event_id: str, body: Mapping[str, Any], if_match: str | None = None
+        self,
+        event_id: str,
+        body: Mapping[str, Any],
+        if_match: str | None = None,
+        mailbox: str | None = None,
     ) -> StoredEvent:
         """PATCH an event, honouring If-Match (412 on a stale change key)."""
-        stored = self.get(event_id)
+        stored = self.get(event_id, mailbox)
         self._check_etag(stored, if_match)
         backup = copy.deepcopy(stored)
         try:
             self._apply(stored, body, create=False)
         except GraphError:
-            self.events[event_id] = backup
+            self.events[stored.id] = backup
             raise
         self._bump(stored)
         return stored
 
-    def delete(self, event_id: str, if_match: str | None = None) -> StoredEvent:
+    def delete(
+        self, event_id: str, if_match: str | None = None, mailbox: str | None = None
+    ) -> StoredEvent:
         """DELETE an event (kept as a tombstone for delta), honouring If-Match."""
-        stored = self.get(event_id)
+        stored = self.get(event_id, mailbox)
         self._check_etag(stored, if_match)
         stored.deleted = True
         self._bump(stored)
         return stored
 
-    def find(self, prop_id: str, value: str) -> list[StoredEvent]:
-        """Live events whose extended property `prop_id` equals `value` (case-insensitive)."""
+    def find(self, prop_id: str, value: str, mailbox: str | None = None) -> list[StoredEvent]:
+        """Live events of a mailbox whose extended property `prop_id` equals `value`."""
+        mailbox = mailbox or self.user_id
         return [
             s
             for s in sorted(self.events.values(), key=lambda e: e.cseq)
-            if not s.deleted and s.props.get(prop_id, "").lower() == value.lower()
+            if not s.deleted
+            and self.calendars[s.calendar_id].mailbox == mailbox
+            and s.props.get(prop_id, "").lower() == value.lower()
         ]
+
+    # -- recurrence
+
+    def occurrences(
+        self, stored: StoredEvent, window: tuple[datetime, datetime]
+    ) -> list[tuple[int, datetime, datetime]]:
+        """(number, start, end) of a series' occurrences overlapping `window`."""
+        recurrence = stored.fields.get("recurrence") or {}
+        pattern, range_ = recurrence.get("pattern") or {}, recurrence.get("range") or {}
+        kind, interval = str(pattern.get("type")), max(1, int(pattern.get("interval") or 1))
+        zone = zone_of(stored.start_zone)
+        local = stored.start.astimezone(zone)
+        duration = stored.end - stored.start
+        first = date.fromisoformat(str(range_.get("startDate") or local.date().isoformat()))
+        last = (
+            date.fromisoformat(str(range_["endDate"]))
+            if range_.get("type") == "endDate"
+            else window[1].astimezone(zone).date()
+        )
+        count = (
+            int(range_.get("numberOfOccurrences") or 0) if range_.get("type") == "numbered" else 0
+        )
+        days = {str(d).lower() for d in pattern.get("daysOfWeek") or []} or {
+            local.strftime("%A").lower()
+        }
+        out: list[tuple[int, datetime, datetime]] = []
+        number, day = 0, first
+        monday = first - timedelta(days=first.weekday())
+        while day <= min(last, window[1].astimezone(zone).date()) and (not count or number < count):
+            if kind == "daily":
+                hit = (day - first).days % interval == 0
+            else:
+                hit = ((day - monday).days // 7) % interval == 0 and (
+                    day.strftime("%A").lower() in days
+                )
+            if hit:
+                number += 1
+                start = datetime.combine(day, local.time(), zone).astimezone(UTC)
+                if start < window[1] and start + duration > window[0]:
+                    out.append((number, start, start + duration))
+            day += timedelta(days=1)
+        return out
+
+    def render_occurrence(
+        self,
+        stored: StoredEvent,
+        number: int,
+        start: datetime,
+        end: datetime,
+        zone: str | None = None,
+    ) -> dict[str, Any]:
+        """One occurrence of a series, as calendarView lists it."""
+        data = self.render(stored, zone)
+        master = self.shown_id(stored.id)
+        data.update(
+            {
+                "id": f"{master}{OCCURRENCE_MARK}{number:05d}",
+                "type": "occurrence",
+                "seriesMasterId": master,
+                "recurrence": None,
+                "start": render_when(
+                    start, stored.start_zone if data["isAllDay"] else zone or "UTC"
+                ),
+                "end": render_when(end, stored.end_zone if data["isAllDay"] else zone or "UTC"),
+            }
+        )
+        return data
+
+    def render_id(
+        self,
+        event_id: str,
+        mailbox: str | None,
+        zone: str | None = None,
+        expand: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """GET events/{id}: an event, or one occurrence of a series; 404 otherwise."""
+        stored = self.get(event_id, mailbox)
+        if OCCURRENCE_MARK not in event_id:
+            return self.render(stored, zone, expand)
+        number = int(event_id.split(OCCURRENCE_MARK)[1] or 0)
+        span = (datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))
+        for occurrence in self.occurrences(stored, span):
+            if occurrence[0] == number:
+                data = self.render_occurrence(stored, *occurrence, zone=zone)
+                if expand is not None:
+                    data["singleValueExtendedProperties"] = []
+                return data
+        raise not_found()
 
     # -- delta
 
@@ -535,9 +733,10 @@ class GraphStore:
         page_size: int,
         link_base: str,
         zone: str | None = None,
+        mailbox: str | None = None,
     ) -> dict[str, Any]:
         """One page of calendarView/delta with Graph's full/incremental round semantics."""
-        calendar = self.calendar(calendar_id)
+        calendar = self.calendar(calendar_id, mailbox)
         lower = {k.lower(): v for k, v in args.items()}
         token = lower.get("$skiptoken") or lower.get("$deltatoken")
         if token:
@@ -573,27 +772,42 @@ class GraphStore:
                 "The sync state is no longer available: start a new round of delta queries.",
             )
         window = (datetime.fromisoformat(state["s"]), datetime.fromisoformat(state["e"]))
-        rows: list[tuple[int, StoredEvent]] = []
+        # (key, event, occurrence or None); a series lists its occurrences in the window
+        rows: list[tuple[int, StoredEvent, tuple[int, datetime, datetime] | None]] = []
         for stored in self.events.values():
             if stored.calendar_id != calendar.id or stored.seq > state["snap"]:
                 continue
+            full = state["m"] == "full"
+            if not full and stored.seq <= state["since"]:
+                continue
+            base = (stored.cseq if full else stored.seq) * _KEY_SCALE
+            if stored.fields.get("recurrence"):
+                if full and stored.deleted:
+                    continue
+                for occurrence in self.occurrences(stored, window):
+                    rows.append((base + occurrence[0], stored, occurrence))
+                continue
             inside = stored.start < window[1] and stored.end > window[0]
-            if state["m"] == "full":
-                if not stored.deleted and inside:
-                    rows.append((stored.cseq, stored))
-            elif stored.seq > state["since"]:
-                rows.append((stored.seq, stored))
+            if not full or (not stored.deleted and inside):
+                rows.append((base, stored, None))
         rows.sort(key=lambda row: row[0])
         rows = [row for row in rows if row[0] > state["after"]]
         page, rest = rows[:page_size], rows[page_size:]
         items: list[dict[str, Any]] = []
-        for _, stored in page:
+        for _, stored, occurrence in page:
+            if occurrence is not None:
+                shown = self.render_occurrence(stored, *occurrence, zone=zone)
+                if stored.deleted:
+                    shown = {"@odata.type": "#microsoft.graph.event", "id": shown["id"]}
+                    shown["@removed"] = {"reason": "deleted"}
+                items.append(shown)
+                continue
             inside = stored.start < window[1] and stored.end > window[0]
             if stored.deleted or not inside:
                 items.append(
                     {
                         "@odata.type": "#microsoft.graph.event",
-                        "id": stored.id,
+                        "id": self.shown_id(stored.id),
                         "@removed": {"reason": "deleted"},
                     }
                 )

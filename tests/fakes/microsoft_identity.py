@@ -53,8 +53,12 @@ _ROUTES = Map(
         Rule("/common/discovery/instance", endpoint="instance"),
         Rule("/<tenant>/oauth2/v2.0/authorize", endpoint="authorize", methods=["GET", "POST"]),
         Rule("/<tenant>/oauth2/v2.0/token", endpoint="token", methods=["POST"]),
+        Rule("/<tenant>/v2.0/adminconsent", endpoint="adminconsent", methods=["GET", "POST"]),
     ]
 )
+GRAPH_DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
+# The application permissions the app registration asks for (granted by admin consent).
+APP_ROLES = ("Calendars.ReadWrite", "User.Read.All")
 
 _AADSTS = {
     "invalid_grant": (
@@ -116,6 +120,9 @@ class AccessGrant:
     expires_at: float
     refresh_token: str | None
     revoked: bool = False
+    # An app-only token (client credentials): its tenant and its roles (empty: no consent).
+    app_tenant: str | None = None
+    roles: tuple[str, ...] = ()
 
 
 @dataclass
@@ -129,6 +136,8 @@ class IdentityState:
     token_faults: list[tuple[int, str]] = field(default_factory=list)
     token_requests: list[dict[str, str]] = field(default_factory=list)
     discovery_requests: int = 0
+    # (client id, tenant id) pairs an administrator consented to (application permissions).
+    admin_consents: set[tuple[str, str]] = field(default_factory=set)
 
 
 class FakeMicrosoftIdentity:
@@ -242,6 +251,36 @@ class FakeMicrosoftIdentity:
             )
             return token
 
+    def grant_admin_consent(self, client_id: str = DEFAULT_CLIENT_ID) -> None:
+        """An administrator of the tenant consented to the app's application permissions."""
+        with self._lock:
+            self.state.admin_consents.add((client_id, self.tenant_id))
+
+    def revoke_admin_consent(self, client_id: str = DEFAULT_CLIENT_ID) -> None:
+        """The consent was withdrawn: new app tokens carry no roles (Graph answers 403)."""
+        with self._lock:
+            self.state.admin_consents.discard((client_id, self.tenant_id))
+
+    def issue_app_token(
+        self,
+        roles: tuple[str, ...] = APP_ROLES,
+        ttl: float | None = None,
+        token: str | None = None,
+    ) -> str:
+        """An app-only bearer token of this tenant (no OAuth dance)."""
+        with self._lock:
+            token = token or self._random("eyJ0eXAi", 120)
+            lifetime = self.access_token_ttl if ttl is None else ttl
+            self.state.access[token] = AccessGrant(
+                DEFAULT_CLIENT_ID,
+                GRAPH_DEFAULT_SCOPE,
+                self.clock() + lifetime,
+                None,
+                app_tenant=self.tenant_id,
+                roles=tuple(roles),
+            )
+            return token
+
     def expire_access_tokens(self) -> None:
         """Every access token is now expired server-side (Graph answers 401)."""
         with self._lock:
@@ -350,7 +389,9 @@ class FakeMicrosoftIdentity:
             return self._openid(tenant)
         if endpoint == "authorize":
             return self._authorize(request, tenant)
-        return self._token(request)
+        if endpoint == "adminconsent":
+            return self._admin_consent(request, tenant)
+        return self._token(request, tenant)
 
     def _openid(self, tenant: str) -> Response:
         with self._lock:
@@ -466,13 +507,17 @@ class FakeMicrosoftIdentity:
 </form></body></html>"""
         return Response(page, mimetype="text/html")
 
-    def _consent_page(self, params: Any, tenant: str) -> Response:
+    def _consent_page(
+        self, params: Any, tenant: str, action: str = "oauth2/v2.0/authorize"
+    ) -> Response:
         hidden = "\n".join(
             f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
             for k, v in params.items()
         )
         scopes = "".join(
-            f"<li>{html.escape(s)}</li>" for s in params["scope"].split() if s not in RESERVED
+            f"<li>{html.escape(s)}</li>"
+            for s in params.get("scope", "").split()
+            if s not in RESERVED
         )
         page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Permissions requested</title></head>
@@ -481,7 +526,7 @@ class FakeMicrosoftIdentity:
 <p id="account">{html.escape(self.user_email)}</p>
 <p>iValid Hub would like to:</p>
 <ul id="scopes">{scopes}<li>Maintain access to data you have given it access to</li></ul>
-<form method="post" action="/{html.escape(tenant)}/oauth2/v2.0/authorize">
+<form method="post" action="/{html.escape(tenant)}/{action}">
 {hidden}
 <button type="submit" name="decision" value="deny">Cancel</button>
 <button type="submit" name="decision" value="allow" id="allow">Accept</button>
@@ -508,7 +553,87 @@ class FakeMicrosoftIdentity:
             return request.authorization.username or "", request.authorization.password or ""
         return request.form.get("client_id", ""), request.form.get("client_secret", "")
 
-    def _token(self, request: Request) -> Response:
+    def _admin_consent(self, request: Request, tenant: str) -> Response:
+        """/{tenant}/v2.0/adminconsent: an admin grants the app's permissions for the tenant."""
+        params = request.args if request.method == "GET" else request.form
+        client_id = params.get("client_id", "")
+        redirect_uri = params.get("redirect_uri", "")
+        if client_id not in self.state.clients:
+            return Response(
+                "AADSTS700016: Application not found in the directory.", 400, mimetype="text/html"
+            )
+        if tenant == "common":
+            return Response(
+                "AADSTS50194: Admin consent is not possible for the 'common' endpoint: use "
+                "'organizations' or the tenant.",
+                400,
+                mimetype="text/html",
+            )
+        scope = params.get("scope", "")
+        if not redirect_uri or not scope.endswith("/.default"):
+            return Response(
+                "AADSTS900144: redirect_uri and a '/.default' scope are required for "
+                "application permissions.",
+                400,
+                mimetype="text/html",
+            )
+        if request.method == "GET":
+            return self._consent_page(params, tenant, action="v2.0/adminconsent")
+        query: dict[str, str] = {}
+        if params.get("decision") == "allow":
+            with self._lock:
+                self.state.admin_consents.add((client_id, self.tenant_id))
+            query = {"admin_consent": "True", "tenant": self.tenant_id, "scope": scope}
+        else:
+            query = {
+                "error": "access_denied",
+                "error_description": "AADSTS65004: The admin declined to consent.",
+            }
+        if params.get("state"):
+            query["state"] = params["state"]
+        separator = "&" if "?" in redirect_uri else "?"
+        return Response(
+            status=302, headers={"Location": redirect_uri + separator + urlencode(query)}
+        )
+
+    def _client_credentials(self, request: Request, client_id: str, tenant: str) -> Response:
+        """The client credentials grant: an app-only token, with roles only after consent."""
+        if tenant in TENANT_ALIASES:
+            return self._error(
+                "invalid_request",
+                400,
+                "AADSTS700016: the client credentials grant needs a tenant-specific endpoint "
+                f"('{tenant}' is not one).",
+            )
+        scope = request.form.get("scope", "")
+        if scope.split() != [GRAPH_DEFAULT_SCOPE]:
+            return self._error(
+                "invalid_scope",
+                400,
+                f"AADSTS1002012: The provided value for scope {scope} is not valid. Client "
+                "credential flows must have a scope value with /.default suffixed to the "
+                "resource identifier (application ID URI).",
+            )
+        consented = (client_id, self.tenant_id) in self.state.admin_consents
+        access = self._random("eyJ0eXAi", 120)
+        self.state.access[access] = AccessGrant(
+            client_id,
+            GRAPH_DEFAULT_SCOPE,
+            self.clock() + self.access_token_ttl,
+            None,
+            app_tenant=self.tenant_id,
+            roles=APP_ROLES if consented else (),
+        )
+        return _json(
+            {
+                "token_type": "Bearer",
+                "expires_in": self.access_token_ttl,
+                "ext_expires_in": self.access_token_ttl,
+                "access_token": access,
+            }
+        )
+
+    def _token(self, request: Request, tenant: str = "common") -> Response:
         with self._lock:
             self.state.token_requests.append(dict(request.form))
             if self.state.token_faults:
@@ -524,6 +649,8 @@ class FakeMicrosoftIdentity:
                 return self._code_grant(request, client_id)
             if grant_type == "refresh_token":
                 return self._refresh_grant(request, client_id)
+            if grant_type == "client_credentials":
+                return self._client_credentials(request, client_id, tenant)
             return self._error(
                 "unsupported_grant_type", 400, f"AADSTS70003: grant_type {grant_type!r}"
             )

@@ -4,17 +4,20 @@ verified per subscription, lifecycle events; and which Outlook events leave thei
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import connectors
+from hub.db import get_db
 from hub.integrations import channels, engine
 from hub.integrations.runtime import SyncRuntime
-from hub.models import IntegrationConnection, IntegrationStream
+from hub.models import Event, IntegrationConnection, IntegrationStream
 from tests.fakes.graph import FakeGraph
 from tests.integrations.conftest import connection
 from tests.integrations.support import MovingClock
@@ -24,6 +27,7 @@ from tests.integrations.test_outlook_convergence import (  # noqa: F401 - fixtur
     connect,
     graph,
     outlook_rt,
+    permissions,
 )
 from tests.support import Api, Tenant
 
@@ -144,17 +148,21 @@ def test_reauthorization_required_makes_the_channel_due_for_renewal(
     subscribed: str,
     clock: MovingClock,
 ) -> None:
-    """reauthorizationRequired: no pull, but the channels job renews that subscription."""
+    """reauthorizationRequired: no pull, but the channels job renews that subscription (a
+    PATCH of its expiry also reauthorizes it, as Graph documents): same id, later expiry."""
+    _follow_clock(graph, clock)
     target, other = _channels(outlook_rt)
     assert channels.renew_due(outlook_rt) == 0
+    clock.advance(timedelta(minutes=5))
     resp = _post(client, graph.lifecycle(target.channel_id or "", "reauthorizationRequired"))
     assert resp.status_code == 202 and resp.json == {"status": "ok"}
     assert connection(outlook_rt, subscribed).next_sync_at > clock.now()
     assert channels.renew_due(outlook_rt) == 1
     target_after, other_after = _channels(outlook_rt)
-    assert target_after.channel_id != target.channel_id
-    assert target_after.channel_id in graph.subscriptions
-    assert target.channel_id not in graph.subscriptions  # the old one was stopped
+    assert target_after.channel_id == target.channel_id
+    assert target_after.channel_expires_at and target.channel_expires_at
+    assert target_after.channel_expires_at > target.channel_expires_at
+    assert graph.calls["subscriptions.update"] == 1 and graph.calls["subscriptions.create"] == 2
     assert other_after.channel_id == other.channel_id
 
 
@@ -190,3 +198,86 @@ def test_outlook_free_rule(event: dict[str, Any], free: bool) -> None:
     rule = connectors.spec_of(NAME).stream("events").busy
     assert rule is not None
     assert rule(event) is free
+
+
+def _follow_clock(graph: FakeGraph, clock: MovingClock) -> None:  # noqa: F811
+    """The fake dates expirations with the hub's moving clock."""
+    graph.clock = graph.store.clock = lambda: clock.now().timestamp()
+
+
+def test_renewal_patches_the_same_subscription_before_it_expires(
+    graph: FakeGraph,  # noqa: F811
+    outlook_rt: SyncRuntime,  # noqa: F811
+    subscribed: str,
+    clock: MovingClock,
+) -> None:
+    """Within a day of expiry the channels job PATCHes expirationDateTime: same id, no POST."""
+    _follow_clock(graph, clock)
+    before = _channels(outlook_rt)
+    assert all(r.channel_expires_at is not None for r in before)
+    first_expiry = min(r.channel_expires_at for r in before if r.channel_expires_at)
+    assert first_expiry - clock.now() <= timedelta(minutes=4230)
+    created = graph.calls["subscriptions.create"]
+    clock.advance(first_expiry - clock.now() - timedelta(hours=12))
+    assert channels.renew_due(outlook_rt) == 1
+    after = _channels(outlook_rt)
+    assert [r.channel_id for r in after] == [r.channel_id for r in before]
+    assert all(
+        a.channel_expires_at
+        and b.channel_expires_at
+        and a.channel_expires_at > b.channel_expires_at
+        for a, b in zip(after, before, strict=True)
+    )
+    assert graph.calls["subscriptions.update"] == 2
+    assert graph.calls["subscriptions.create"] == created  # renewed, not re-created
+    for row in after:
+        assert graph.subscriptions[row.channel_id or ""].expiration == row.channel_expires_at
+
+
+def test_a_subscription_gone_on_graphs_side_is_created_anew(
+    graph: FakeGraph,  # noqa: F811
+    outlook_rt: SyncRuntime,  # noqa: F811
+    subscribed: str,
+    clock: MovingClock,
+) -> None:
+    """PATCH answers 404: only then is a new subscription made (and saved)."""
+    _follow_clock(graph, clock)
+    gone, kept = _channels(outlook_rt)
+    del graph.subscriptions[gone.channel_id or ""]
+    assert gone.channel_expires_at is not None
+    clock.advance(gone.channel_expires_at - clock.now() - timedelta(hours=1))
+    assert channels.renew_due(outlook_rt) == 1
+    gone_after, kept_after = _channels(outlook_rt)
+    assert gone_after.channel_id != gone.channel_id and gone_after.channel_id in graph.subscriptions
+    assert kept_after.channel_id == kept.channel_id
+    assert graph.calls["subscriptions.create"] == 3  # two at first, one replacement
+
+
+def test_a_refused_renewal_is_reported_not_parked(
+    app: Flask,
+    graph: FakeGraph,  # noqa: F811
+    outlook_rt: SyncRuntime,  # noqa: F811
+    subscribed: str,
+    clock: MovingClock,
+) -> None:
+    """PATCH refused (400): the channel keeps running, the connection shows the error, one
+    `integration.error` is recorded, and the next round asks again (not in 6 hours)."""
+    _follow_clock(graph, clock)
+    before = _channels(outlook_rt)
+    soonest = min(r.channel_expires_at for r in before if r.channel_expires_at)
+    clock.advance(soonest - clock.now() - timedelta(hours=12))
+    graph.inject_fault(400, endpoint="subscriptions.update", count=4, code="InvalidRequest")
+    channels.renew_due(outlook_rt)
+    rows = _channels(outlook_rt)
+    assert [r.channel_id for r in rows] == [r.channel_id for r in before]
+    assert all(r.channel_error and "InvalidRequest" in r.channel_error for r in rows)
+    conn = connection(outlook_rt, subscribed)
+    assert conn.last_error_code == "InvalidRequest" and conn.status == "connected"
+    channels.renew_due(outlook_rt)  # asked again at once, reported once per channel
+    with get_db(app).session() as session:
+        errors = session.scalars(select(Event).where(Event.type == "integration.error")).all()
+    assert len(errors) == 2
+    assert channels.due_connections(outlook_rt) == [subscribed]
+    channels.renew_due(outlook_rt)  # the fault is spent: renewed, errors cleared
+    assert all(r.channel_error is None for r in _channels(outlook_rt))
+    assert graph.calls["subscriptions.create"] == 2

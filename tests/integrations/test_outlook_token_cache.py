@@ -8,6 +8,7 @@ made before the column existed (cache NULL) keep working through the generic tok
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,14 +22,32 @@ from hub.integrations import engine
 from hub.integrations.runtime import SyncRuntime
 from hub.models import IntegrationConnection
 from tests.fakes.graph import FakeGraph
+from tests.integrations.support import JEAN_EMAIL
 from tests.integrations.test_outlook_convergence import (  # noqa: F401  (fixtures)
     NAME,
-    calendars,
     connect,
-    graph,
     outlook_rt,
 )
 from tests.support import Api, Tenant
+
+
+@pytest.fixture
+def permissions() -> str:
+    """These connections are made through the delegated code flow (a user signs in)."""
+    return "delegated"
+
+
+@pytest.fixture
+def graph() -> Iterator[FakeGraph]:
+    """Delegated: the technician signs in himself; the hub syncs his own mailbox (/me)."""
+    with FakeGraph(user_email=JEAN_EMAIL, user_name="Jean Martin", validate_endpoints=False) as g:
+        yield g
+
+
+@pytest.fixture
+def calendars() -> dict[str, str]:
+    """No other mailbox: a delegated token reaches only the signed-in user's."""
+    return {}
 
 
 def _row(app: Flask, tenant: Tenant) -> IntegrationConnection:
@@ -66,8 +85,8 @@ def connected(
     api: Api,
     client: FlaskClient,
     tenant: Tenant,
-    graph: FakeGraph,  # noqa: F811
-    calendars: dict[str, str],  # noqa: F811
+    graph: FakeGraph,
+    calendars: dict[str, str],
     outlook_rt: SyncRuntime,  # noqa: F811
 ) -> IntegrationConnection:
     """The tenant's Outlook connection, made through the real msal code flow."""
@@ -91,7 +110,7 @@ def test_connect_stores_the_msal_cache_encrypted(
     cache = _cache(outlook_rt, connected)
     accounts = list(cache["Account"].values())
     assert len(accounts) == 1
-    assert accounts[0]["username"] == "admin@company.com"
+    assert accounts[0]["username"] == JEAN_EMAIL
     assert _refresh_tokens(cache) == {refresh}
     assert cache["AccessToken"]
 
@@ -99,7 +118,7 @@ def test_connect_stores_the_msal_cache_encrypted(
 def test_refresh_rotates_the_stored_cache_and_sync_keeps_working(
     app: Flask,
     tenant: Tenant,
-    graph: FakeGraph,  # noqa: F811
+    graph: FakeGraph,
     outlook_rt: SyncRuntime,  # noqa: F811
     connected: IntegrationConnection,
 ) -> None:
@@ -107,6 +126,10 @@ def test_refresh_rotates_the_stored_cache_and_sync_keeps_working(
     engine.sync_now(outlook_rt, connected.id)
     before = _row(app, tenant)
     assert before.status == "connected" and before.last_sync_status == "ok"
+    # Delegated: the technician's own mailbox, as /me (never /users/… or another calendar).
+    paths = {r.path for r in graph.requests if r.mailbox}
+    assert "/v1.0/me/calendarView/delta" in paths
+    assert all(p.startswith("/v1.0/me/") for p in paths), paths
     old_tokens = _refresh_tokens(_cache(outlook_rt, before))
     refreshes = _refreshes(graph)
 
@@ -136,7 +159,7 @@ def test_refresh_rotates_the_stored_cache_and_sync_keeps_working(
 def test_a_connection_without_cache_uses_the_generic_tokens(
     app: Flask,
     tenant: Tenant,
-    graph: FakeGraph,  # noqa: F811
+    graph: FakeGraph,
     outlook_rt: SyncRuntime,  # noqa: F811
     connected: IntegrationConnection,
 ) -> None:
