@@ -21,6 +21,7 @@ from connectors.base import (
 )
 from connectors.google_calendar import GoogleCalendarConnector
 from connectors.google_calendar.api import translate_http_error
+from tests.connectors.conftest import pinned_now
 from tests.fakes.google_calendar import FakeGoogleCalendar
 
 
@@ -75,19 +76,21 @@ def test_full_sync_pages_and_saves_cursor_after_each(
 ) -> None:
     """First sync: every event, page by page; the sync token comes only with the last page."""
     ids = _seed(fake, 5)
-    config = {"api_base_url": fake.api_base_url, "page_size": 2}
+    config = {"api_base_url": fake.api_base_url, "page_size": 2, "now": pinned_now}
     with GoogleCalendarConnector(StaticTokenProvider(access_token), config) as conn:
         pages = list(conn.read("events", None))
     assert [len(p.records) for p in pages] == [2, 2, 1]
     assert [p.done for p in pages] == [False, False, True]
     assert all("page_token" in p.next_cursor for p in pages[:-1])
-    assert set(pages[-1].next_cursor) == {"sync_token"}
+    assert set(pages[-1].next_cursor) == {"sync_token", "window"}
     assert [r.id for p in pages for r in p.records] == ids
     first, second = fake.requests[0], fake.requests[1]
     assert first.query == {
         "showDeleted": "true",
         "singleEvents": "true",
         "maxResults": "2",
+        "timeMin": "2024-12-16T12:00:00Z",  # the window: 30 days back, 365 ahead of the app clock
+        "timeMax": "2026-01-15T12:00:00Z",
         "alt": "json",
     }
     assert second.query["pageToken"] == pages[0].next_cursor["page_token"]
@@ -99,7 +102,7 @@ def test_full_sync_resumes_from_mid_listing_cursor(
 ) -> None:
     """A crash after page 1 resumes at page 2 with the saved cursor, not from scratch."""
     ids = _seed(fake, 5)
-    config = {"api_base_url": fake.api_base_url, "page_size": 2}
+    config = {"api_base_url": fake.api_base_url, "page_size": 2, "now": pinned_now}
     with GoogleCalendarConnector(StaticTokenProvider(access_token), config) as conn:
         reader = conn.read("events", None)
         page1 = next(reader)
@@ -169,12 +172,12 @@ def test_sync_days_back_limits_only_the_full_sync(
     fake: FakeGoogleCalendar, access_token: str
 ) -> None:
     """timeMin on the first listing only: Google refuses it together with a sync token."""
-    config = {"api_base_url": fake.api_base_url, "sync_days_back": 30}
+    config = {"api_base_url": fake.api_base_url, "sync_days_back": 30, "now": pinned_now}
     with GoogleCalendarConnector(StaticTokenProvider(access_token), config) as conn:
         cursor = list(conn.read("events", None))[-1].next_cursor
         list(conn.read("events", cursor))
-    assert "timeMin" in fake.requests[0].query
-    assert "timeMin" not in fake.requests[1].query
+    assert "timeMin" in fake.requests[0].query and "timeMax" in fake.requests[0].query
+    assert "timeMin" not in fake.requests[1].query and "timeMax" not in fake.requests[1].query
 
 
 def test_unknown_stream_is_refused(connector: GoogleCalendarConnector) -> None:
