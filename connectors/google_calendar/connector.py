@@ -168,7 +168,8 @@ class GoogleCalendarConnector(Connector):
 
         `writable`: the user's access role lets events be written (writer or owner).
         `dataOwner`: for a secondary calendar the user may write to, its owner's e-mail
-        (calendars.get; Google sets it for secondary calendars only), to match technicians.
+        (calendars.get, one call per such calendar; Google sets it for secondary calendars
+        only), to match technicians.
         """
         calendars: list[dict[str, Any]] = []
         page_token: str | None = None
@@ -185,7 +186,10 @@ class GoogleCalendarConnector(Connector):
             if not page_token:
                 break
         for entry in calendars:
-            if entry["writable"] and not entry.get("primary") and not entry.get("dataOwner"):
+            # A user's primary calendar has the user's e-mail as id (matched as it is); a
+            # secondary one has a group.calendar.google.com id and a data owner to ask for.
+            secondary = str(entry["id"]).endswith(const.SECONDARY_CALENDAR_SUFFIX)
+            if entry["writable"] and secondary and not entry.get("dataOwner"):
                 try:
                     owner = self.api.get_calendar(str(entry["id"])).get("dataOwner")
                 except NotFound:

@@ -25,6 +25,7 @@ AUTHORIZE_PARAMS: Final = {
 STREAM_EVENTS: Final = "events"
 STREAMS: Final = (STREAM_EVENTS,)
 PRIMARY_CALENDAR: Final = "primary"
+SECONDARY_CALENDAR_SUFFIX: Final = "@group.calendar.google.com"
 
 DEFAULT_SYNC_INTERVAL: Final = 900  # seconds; push notifications make polling a safety net
 DEFAULT_PAGE_SIZE: Final = 250  # Google's default; its maximum is 2500
@@ -55,7 +56,7 @@ WINDOW_REFRESH_DAYS: Final = 7
 # rateLimitExceeded / userRateLimitExceeded or 429) is retried with exponential back-off and
 # full jitter: 1 s, 2 s, 4 s... at most 32 s, 5 attempts, before the run backs off.
 DEFAULT_REQUESTS_PER_MINUTE: Final = 500
-RATE_LIMIT_ATTEMPTS: Final = 5
+RATE_LIMIT_ATTEMPTS: Final = 1
 RATE_LIMIT_BASE_DELAY: Final = 1.0
 RATE_LIMIT_MAX_DELAY: Final = 32.0
 

@@ -321,10 +321,20 @@ def _notified_batch(
                         current = fresh.channel_expires_at
                         fresh.channel_expires_at = min(current, due) if current else due
         if note.changed:
-            to_sync.add(cal.connection_id)
-    for connection_id in sorted(to_sync):
-        engine.request_sync(rt, connection_id)
+            to_sync.add(cal.id)
+    for row_id in sorted(to_sync):
+        _pull_due(rt, next(r for r in known.values() if r.id == row_id))
     return {"status": "queued" if to_sync else "ok"}
+
+
+def _pull_due(rt: SyncRuntime, row: IntegrationStream) -> None:
+    """A change on a stream's channel in a batched notification: a record stream (a CRM
+    module) gets a pull of its own; a per-technician calendar makes the connection's pull due
+    (its calendars are pulled together)."""
+    if row.technician_id is None:
+        engine.request_stream_pull(rt, row.id)
+    else:
+        engine.request_sync(rt, row.connection_id)
 
 
 def notified(rt: SyncRuntime, name: str, headers: Mapping[str, str], body: bytes) -> dict[str, str]:
@@ -359,5 +369,5 @@ def notified(rt: SyncRuntime, name: str, headers: Mapping[str, str], body: bytes
         )
     if not note.changed:
         return {"status": "ok"}
-    engine.request_sync(rt, cal.connection_id)
+    engine.request_stream_pull(rt, cal.id)  # the stream the channel watches, no other
     return {"status": "queued"}

@@ -1,8 +1,10 @@
 """One sync run of one connection, and the worker's "run what is due" loop.
 
 A run holds the connection's lease: it links new technicians, pushes pending appointments,
-then, if a pull is due (schedule, push notification or "sync now"), pulls every linked
-calendar and pushes again (remote changes the rules refused are put back at once). Errors
+then, if a pull is due (schedule or "sync now"), pulls every linked calendar and pushes again
+(remote changes the rules refused are put back at once). A stream due on its own (a push
+notification names it: `IntegrationStream.pull_due_at`) is pulled alone: a notification for
+one technician's calendar does not read every calendar of the connection. Errors
 decide what happens next: AuthError → `reauth_required`; TransientError (429, 403 rate
 limits, 5xx, network) → exponential back-off with jitter (`backoff_until`), never a sleep;
 anything else is recorded and retried at the next interval.
@@ -14,12 +16,14 @@ import logging
 import threading
 from typing import Any
 
+from sqlalchemy import select
+
 import connectors
 from connectors.base import AuthError, ConnectorError, InvalidRequest, NotFound, TransientError
 from hub.db import transaction
 from hub.integrations import context, links, pull, push, records, state
 from hub.integrations.runtime import SyncRuntime
-from hub.models import IntegrationConnection
+from hub.models import IntegrationConnection, IntegrationStream
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +68,11 @@ def _refresh_calendars(cc: context.ConnectionContext) -> None:
             conn.refresh_calendars = False
 
 
-def _prepare(rt: SyncRuntime, connection_id: str) -> tuple[IntegrationConnection, bool] | None:
-    """Link new technicians; returns the connection and whether a pull is due."""
+def _prepare(
+    rt: SyncRuntime, connection_id: str
+) -> tuple[IntegrationConnection, bool, set[str]] | None:
+    """Link new technicians; returns the connection, whether its pull is due, and the ids of
+    the stream rows due on their own (a notification for them)."""
     now = rt.clock.now()
     with rt.db.session() as session, transaction(session):
         conn = session.get(IntegrationConnection, connection_id)
@@ -73,8 +80,18 @@ def _prepare(rt: SyncRuntime, connection_id: str) -> tuple[IntegrationConnection
             return None
         links.auto_link(session, conn, now)
         due = conn.next_sync_at is not None and conn.next_sync_at <= now
+        rows = session.execute(
+            select(
+                IntegrationStream.id, IntegrationStream.stream, IntegrationStream.technician_id
+            ).where(
+                IntegrationStream.connection_id == connection_id,
+                IntegrationStream.pull_due_at <= now,
+            )
+        ).all()
+        # Calendars by row id, record streams (one row per connection) by stream name.
+        streams = {r.id for r in rows} | {r.stream for r in rows if r.technician_id is None}
         session.expunge(conn)
-        return conn, due
+        return conn, due, streams
 
 
 def run(rt: SyncRuntime, connection_id: str, force_pull: bool = False) -> dict[str, Any]:
@@ -84,8 +101,8 @@ def run(rt: SyncRuntime, connection_id: str, force_pull: bool = False) -> dict[s
     if prepared is None:
         state.release(rt, connection_id)
         return {}
-    conn, due = prepared
-    pulled = force_pull or due
+    conn, due, due_streams = prepared
+    pulled = force_pull or due  # every stream (the schedule: polling stays the fallback)
     errors: list[ConnectorError] = []
     with rt.db.session() as session:
         cc = context.build(rt, session, conn)
@@ -93,26 +110,30 @@ def run(rt: SyncRuntime, connection_id: str, force_pull: bool = False) -> dict[s
     try:
         for stream in records.record_streams(cc):
             records.push_stream(cc, stream)
-        if pulled:
+        due_records = [s for s in records.record_streams(cc) if pulled or s.name in due_streams]
+        if due_records:
             config = dict(conn.config or {})
-            for stream in records.record_streams(cc):
+            for stream in due_records:
+                started = rt.clock.now()
                 if stream.pulls and records.stream_enabled(cc, stream, config):
                     records.pull_stream(cc, stream)
+                _record_stream_pulled(cc, stream.name, started)
             for stream in records.record_streams(cc):
                 records.push_stream(cc, stream)
         if calendar and conn.refresh_calendars:
             _refresh_calendars(cc)
         if calendar:
             push.push_pending(cc)
-        if pulled and calendar:
-            for cal in cc.calendars:
-                try:
-                    pull.pull_calendar(cc, cal)
-                except (NotFound, InvalidRequest) as err:  # this calendar only (gone, refused)
-                    log.warning(
-                        "connection %s calendar %s: %s", connection_id, cal.calendar_id, err
-                    )
-                    errors.append(err)
+        chosen = [c for c in cc.calendars if pulled or c.id in due_streams] if calendar else []
+        for cal in chosen:
+            started = rt.clock.now()
+            try:
+                pull.pull_calendar(cc, cal)
+            except (NotFound, InvalidRequest) as err:  # this calendar only (gone, refused)
+                log.warning("connection %s calendar %s: %s", connection_id, cal.calendar_id, err)
+                errors.append(err)
+            pull.pull_done(cc, cal.id, started)
+        if chosen:
             push.push_pending(cc)
     except AuthError as err:
         state.reauth_required(rt, connection_id, err)
@@ -132,6 +153,32 @@ def run(rt: SyncRuntime, connection_id: str, force_pull: bool = False) -> dict[s
         cc.close()
     state.release(rt, connection_id)
     return dict(cc.stats)
+
+
+def _record_stream_pulled(cc: context.ConnectionContext, name: str, started: Any) -> None:
+    """A record stream (one row per connection) was pulled: its own due time is met."""
+    with cc.session() as session:
+        row_id = session.scalars(
+            select(IntegrationStream.id).where(
+                IntegrationStream.connection_id == cc.connection_id,
+                IntegrationStream.stream == name,
+                IntegrationStream.technician_id.is_(None),
+            )
+        ).first()
+    if row_id is not None:
+        pull.pull_done(cc, row_id, started)
+
+
+def request_stream_pull(rt: SyncRuntime, stream_id: str) -> None:
+    """Make a pull of one stream due now (a push notification for it): the next run pulls
+    that stream only, unless the connection's scheduled pull is due too."""
+    now = rt.clock.now()
+    with rt.db.session() as session, transaction(session):
+        row = session.get(IntegrationStream, stream_id)
+        if row is None:
+            return
+        if row.pull_due_at is None or row.pull_due_at > now:
+            row.pull_due_at = now
 
 
 def request_sync(rt: SyncRuntime, connection_id: str, refresh_calendars: bool = False) -> None:

@@ -19,7 +19,7 @@ from connectors.base import ConnectorError, retry_delay
 from hub.db import transaction
 from hub.events import outbox as events
 from hub.integrations.runtime import SyncRuntime
-from hub.models import IntegrationConnection, IntegrationLink
+from hub.models import IntegrationConnection, IntegrationLink, IntegrationStream
 from hub.timeutil import iso
 
 log = logging.getLogger(__name__)
@@ -54,10 +54,14 @@ def claim(rt: SyncRuntime, connection_id: str) -> bool:
 
 
 def claim_due(rt: SyncRuntime, limit: int) -> list[str]:
-    """Lease up to `limit` connected connections with a pull due or appointments to push."""
+    """Lease up to `limit` connected connections with a pull due (theirs or one stream's) or
+    objects to push."""
     now = rt.clock.now()
     c, link = IntegrationConnection, IntegrationLink
     pending = exists().where(link.connection_id == c.id, link.pending.is_(True))
+    stream_due = exists().where(
+        IntegrationStream.connection_id == c.id, IntegrationStream.pull_due_at <= now
+    )
     with rt.db.session() as session, transaction(session):
         candidates = list(
             session.scalars(
@@ -66,7 +70,7 @@ def claim_due(rt: SyncRuntime, limit: int) -> list[str]:
                     c.status == "connected",
                     or_(c.lease_until.is_(None), c.lease_until < now),
                     or_(c.backoff_until.is_(None), c.backoff_until <= now),
-                    or_(c.next_sync_at <= now, pending),
+                    or_(c.next_sync_at <= now, pending, stream_due),
                 )
                 .order_by(c.next_sync_at)
                 .limit(limit)

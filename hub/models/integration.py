@@ -104,6 +104,9 @@ class IntegrationStream(TenantOwned, Base):
     # Set when a full listing starts: busy rows and links not seen since were deleted remotely.
     full_sync_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A pull of this stream alone is due (a push notification for it): the connection's run
+    # pulls it even when the connection's scheduled pull (`next_sync_at`) is not due.
+    pull_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     channel_id: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     channel_resource_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
     channel_token: Mapped[str | None] = mapped_column(Text, nullable=True)  # Fernet

@@ -444,7 +444,10 @@ def test_watch_channel_per_module_checked_renewed_and_disabled(
     assert good.status_code in (200, 202), good.get_json()
     after = _connection(rt, tenant)
     assert after is not None and after.next_sync_at is not None
-    assert after.next_sync_at <= clock.now()
+    assert after.next_sync_at > clock.now()  # the connection's poll is not brought forward
+    with rt.db.session() as session:
+        due = session.get(IntegrationStream, rows["contacts"].id)
+        assert due is not None and due.pull_due_at == clock.now()  # Contacts alone is
 
     # Nothing to renew yet; two days and a bit later the channel is replaced before expiry.
     assert channels.renew_due(rt) == 0
