@@ -309,6 +309,10 @@ class GoogleCalendarConnector(Connector):
         except Conflict:
             if not payload.get("id"):
                 raise
+        return self._existing(calendar_id, payload)
+
+    def _existing(self, calendar_id: str, payload: Mapping[str, Any]) -> RemoteRecord:
+        """The event a 409 says exists with our id (brought back if it was deleted)."""
         event_id = str(payload["id"])
         existing = self.api.get_event(calendar_id, event_id)
         if existing.get("status") != "cancelled":
@@ -338,9 +342,9 @@ class GoogleCalendarConnector(Connector):
                     [self.api.insert_request(calendar_id, payloads[i]) for i in chunk]
                 )
                 for index, answer in zip(chunk, answers, strict=True):
-                    if isinstance(answer, Conflict):
+                    if isinstance(answer, Conflict) and payloads[index].get("id"):
                         try:
-                            results[index] = self.create(stream, payloads[index])
+                            results[index] = self._existing(calendar_id, payloads[index])
                         except ConnectorError as err:
                             results[index] = err
                     elif isinstance(answer, ConnectorError):

@@ -333,10 +333,17 @@ class FakeGoogleCalendar(LoopbackFake):
         end: datetime | str,
         *,
         calendar_id: str = "primary",
+        time_zone: str | None = None,
         **fields: Any,
     ) -> dict[str, Any]:
         """The user creates an event in the Google Calendar UI (a "foreign" event)."""
-        body = {"summary": summary, "start": _when(start), "end": _when(end), **fields}
+        zone = {"timeZone": time_zone} if time_zone else {}
+        body = {
+            "summary": summary,
+            "start": {**_when(start), **zone},
+            "end": {**_when(end), **zone},
+            **fields,
+        }
         with self._lock:
             created = self.store.insert(calendar_id, body)
         self._changed(calendar_id)
