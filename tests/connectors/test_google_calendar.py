@@ -328,6 +328,9 @@ def test_missing_scope_is_auth_error(connector: GoogleCalendarConnector) -> None
 # ----------------------------------------------------------- bounded sync, recurring series
 
 
+TEAM = "team0001@group.calendar.google.com"
+
+
 def _weekly_forever(fake: FakeGoogleCalendar, calendar_id: str = "primary") -> dict[str, Any]:
     """A weekly series without an end, begun two years before the app clock's day."""
     return fake.user_create(
@@ -415,7 +418,7 @@ def test_the_fake_refuses_bounds_with_a_sync_token(
     ("body", "calendar", "accepted"),
     [
         pytest.param({"eventType": "outOfOffice"}, "primary", True, id="ooo-primary"),
-        pytest.param({"eventType": "workingLocation"}, "team", False, id="wl-secondary"),
+        pytest.param({"eventType": "workingLocation"}, TEAM, False, id="wl-secondary"),
         pytest.param({"eventType": "fromGmail"}, "primary", False, id="fromGmail"),
         pytest.param({"eventType": "birthday"}, "primary", False, id="birthday-timed"),
         pytest.param({"recurrence": ["RRULE:FREQ=MONTHLY;BYDAY=MO"]}, "primary", False, id="rr"),
@@ -429,7 +432,7 @@ def test_the_fake_checks_event_types_as_google_does(
     accepted: bool,
 ) -> None:
     """Status events only on primary calendars, birthdays' shape, fromGmail not insertable."""
-    fake.add_calendar("team", "Team")
+    fake.add_calendar(TEAM, "Team")
     if accepted:
         assert connector.create(f"events:{calendar}", _payload(**body)).id
     else:

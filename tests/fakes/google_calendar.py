@@ -195,6 +195,8 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 
 def _when(value: datetime | str) -> dict[str, str]:
+    if isinstance(value, str) and len(value) == 10:  # "2025-01-20": an all-day event
+        return {"date": value}
     return {"dateTime": value.isoformat() if isinstance(value, datetime) else value}
 
 

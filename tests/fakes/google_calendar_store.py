@@ -37,6 +37,8 @@ EVENT_TYPES = frozenset(
     {"default", "birthday", "focusTime", "fromGmail", "outOfOffice", "workingLocation"}
 )
 STATUS_EVENT_TYPES = frozenset({"focusTime", "outOfOffice", "workingLocation"})
+# Secondary calendars have such ids; a user's primary calendar has the user's e-mail as id.
+SECONDARY_SUFFIX = "@group.calendar.google.com"
 # How far ahead singleEvents=true expands a series without an end when the request sets no
 # timeMax (a daily series without an end is reported to list 730 instances: about two years).
 UNBOUNDED_HORIZON = timedelta(days=730)
@@ -276,11 +278,12 @@ class CalendarStore:
 
     def _check_type(self, calendar: FakeCalendar, data: dict[str, Any]) -> None:
         """Google's rules per eventType (event-types guide): status events only on primary
-        calendars, birthdays all-day, private, transparent and yearly; fromGmail not insertable."""
+        calendars (not on secondary ones, whose ids are group.calendar.google.com addresses),
+        birthdays all-day, private, transparent and yearly; fromGmail not insertable."""
         kind = data.get("eventType", "default")
         if kind not in EVENT_TYPES or kind == "fromGmail":
             raise ApiError(400, "invalid", f"Invalid event type: {kind}")
-        if kind in STATUS_EVENT_TYPES and not calendar.primary:
+        if kind in STATUS_EVENT_TYPES and calendar.id.endswith(SECONDARY_SUFFIX):
             raise ApiError(400, "invalid", f"{kind} events can only be set on primary calendars.")
         if kind == "birthday" and (
             "date" not in data["start"]
