@@ -230,6 +230,8 @@ class FakeGoogleCalendar(LoopbackFake):
         self.quota_status = 403
         self.quota_refusals = 0
         self._quota_log: deque[float] = deque()
+        # Calls applied whose answer is then lost (a 503 instead), per endpoint.
+        self.lost_answers: Counter[str] = Counter()
         self.delay = 0.0  # seconds each API call takes (to make overlapping calls visible)
         self.max_concurrent = 0
         self._in_flight = 0
@@ -569,7 +571,12 @@ class FakeGoogleCalendar(LoopbackFake):
         try:
             self._authenticate(request)
             with self._lock:
-                return self._api(endpoint, request, args, body)
+                answer = self._api(endpoint, request, args, body)
+                if self.lost_answers[endpoint] > 0:  # done, but the client never hears it
+                    self.lost_answers[endpoint] -= 1
+                    error = ApiError(503, "backendError", "Backend Error")
+                    return _json(error.body(), 503)
+                return answer
         except ApiError as err:
             headers = {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'}
             return _json(err.body(), err.status, headers if err.status == 401 else None)
