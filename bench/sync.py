@@ -126,14 +126,22 @@ class GoogleTarget:
         return TECHNICIAN_EMAIL
 
     def seed(self, count: int) -> None:
-        """`count` one-hour events over the coming year."""
-        start = datetime(2031, 1, 6, 8, tzinfo=UTC)
+        """`count` one-hour events over the coming year (inside the full sync's window:
+        365 days ahead of the app clock; 28 a day, every 20 minutes, for 10,000)."""
+        start = self.start_day()
+        per_day = max(8, -(-count // 360))
         for i in range(count):
-            at = start + timedelta(days=i // 8, hours=i % 8)
+            at = start + timedelta(days=i // per_day, minutes=(i % per_day) * 20)
             event = self.fake.user_create(
                 f"Perso {i}", at, at + timedelta(hours=1), calendar_id=TECHNICIAN_EMAIL
             )
             self.ids.append(event["id"])
+
+    @staticmethod
+    def start_day() -> datetime:
+        """Tomorrow 08:00 UTC: the runtime's clock is the system's, and the window is its."""
+        today = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
+        return today + timedelta(days=1)
 
     def change(self, count: int) -> None:
         """A mix of moves, renames and deletions."""
@@ -143,7 +151,7 @@ class GoogleTarget:
             elif i % 2:
                 self.fake.user_retitle(event_id, f"Renamed {i}", calendar_id=TECHNICIAN_EMAIL)
             else:
-                at = datetime(2032, 1, 5, 9, tzinfo=UTC) + timedelta(days=i)
+                at = self.start_day() + timedelta(days=150 + i, hours=1)
                 self.fake.user_move(
                     event_id, at, at + timedelta(hours=2), calendar_id=TECHNICIAN_EMAIL
                 )

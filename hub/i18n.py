@@ -127,6 +127,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cet agenda n'appartient pas au compte connecté",
         "This calendar does not belong to the connected account",
     ),
+    "CALENDAR_NOT_WRITABLE": (
+        "Le compte connecté ne peut pas écrire dans cet agenda",
+        "The connected account may not write to this calendar",
+    ),
     "CALENDAR_ALREADY_LINKED": (
         "Cet agenda est déjà associé à un autre technicien",
         "This calendar is already linked to another technician",

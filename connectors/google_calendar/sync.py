@@ -22,7 +22,10 @@ APPOINTMENT_EVENTS = frozenset(
 
 
 def is_free(data: Mapping[str, Any]) -> bool:
-    """Google: "Show as: available" (transparent), or an invitation the user declined."""
+    """Google: "Show as: available" (transparent), an invitation the user declined, or an
+    event type that says nothing of availability (working location, birthday)."""
+    if data.get("eventType") in const.FREE_EVENT_TYPES:
+        return True
     if data.get("transparency") == "transparent":
         return True
     for attendee in data.get("attendees") or ():

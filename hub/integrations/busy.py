@@ -48,12 +48,14 @@ def existing(
     return found
 
 
-def _period(meaning: dict[str, Any]) -> tuple[datetime, datetime, str] | None:
+def _period(meaning: dict[str, Any]) -> tuple[datetime, datetime] | None:
+    """The times a foreign event blocks; nothing else of it is kept (not its title or
+    description: a technician's private events stay private)."""
     if not meaning.get("scheduled_at") or meaning.get("duration") is None:
         return None
     start = parse_datetime(str(meaning["scheduled_at"]))
     end = start + timedelta(minutes=max(int(meaning["duration"]), 0))
-    return start, end, str(meaning.get("title") or "")[:300]
+    return start, end
 
 
 def upsert(
@@ -73,7 +75,7 @@ def upsert(
             session.delete(row)
             cc.stats["busy_deleted"] += 1
         return None
-    start, end, summary = period
+    start, end = period
     if row is None:
         cc.stats["busy_created"] += 1
         return {
@@ -85,11 +87,11 @@ def upsert(
             "ends_at": end,
             "source": cc.name,
             "external_id": record.id,
-            "summary": summary,
+            "summary": None,
             "created_at": now,
             "updated_at": now,
         }
-    row.starts_at, row.ends_at, row.summary = start, end, summary
+    row.starts_at, row.ends_at, row.summary = start, end, None
     row.updated_at = now  # marks it seen by this listing (see `unseen`)
     cc.stats["busy_updated"] += 1
     return None

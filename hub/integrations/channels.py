@@ -393,9 +393,9 @@ def _notified_batch(
 
 
 def _pull_due(rt: SyncRuntime, row: IntegrationStream) -> None:
-    """A change on a stream's channel: a record stream (a CRM module) gets a pull of its own;
-    a per-technician calendar makes the connection's pull due (its calendars are pulled
-    together)."""
+    """A change on a stream's channel in a batched notification: a record stream (a CRM
+    module) gets a pull of its own; a per-technician calendar makes the connection's pull due
+    (its calendars are pulled together)."""
     if row.technician_id is None:
         engine.request_stream_pull(rt, row.id)
     else:
@@ -434,5 +434,5 @@ def notified(rt: SyncRuntime, name: str, headers: Mapping[str, str], body: bytes
         )
     if not note.changed:
         return {"status": "ok"}
-    _pull_due(rt, cal)
+    engine.request_stream_pull(rt, cal.id)  # the stream the channel watches, no other
     return {"status": "queued"}

@@ -364,7 +364,7 @@ def disconnect(rt: SyncRuntime, p: Principal, name: str) -> dict[str, Any]:
         connection_id = conn.id
         endpoints = dict(conn.endpoints or {})
         session.expunge_all()
-    revoked = _revoke(rt, name, refresh or access, rows, access, endpoints)
+    revoked = _revoke(rt, name, refresh or access, rows, access, endpoints, conn)
     now = rt.clock.now()
     with rt.db.session() as session, transaction(session):
         conn = session.get(IntegrationConnection, connection_id, with_for_update=True)
@@ -404,16 +404,26 @@ def _revoke(
     rows: list[IntegrationStream],
     access: str | None,
     endpoints: dict[str, str] | None = None,
+    conn: IntegrationConnection | None = None,
 ) -> bool:
-    """Stop the channels and revoke the grant; False if the provider could not be told."""
-    if access:
-        cls = connectors.get(name)
-        config = {
-            **rt.provider(name).connector_config(),
-            **(endpoints or {}),
-            "timeout": rt.http_timeout,
-        }
-        with cls(StaticTokenProvider(access), config) as connector:
+    """Stop the channels and revoke the grant; False if the provider could not be told.
+
+    The channels are stopped with the connection's stored tokens (refreshed first when the
+    access token expires soon: an hour-old one is refused and the channel would keep firing
+    until it expires), before the grant is revoked.
+    """
+    if access and any(row.channel_id for row in rows):
+        if conn is not None and conn.status == "connected":
+            connector = context.connector_for(rt, conn)
+        else:
+            cls = connectors.get(name)
+            config = {
+                **rt.provider(name).connector_config(),
+                **(endpoints or {}),
+                "timeout": rt.http_timeout,
+            }
+            connector = cls(StaticTokenProvider(access), config)
+        with connector:
             channels.stop_all(rt, connector, rows)
     if not token:
         return False

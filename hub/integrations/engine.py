@@ -1,10 +1,10 @@
 """One sync run of one connection, and the worker's "run what is due" loop.
 
 A run holds the connection's lease: it links new technicians, pushes pending appointments,
-then, if a pull is due (schedule, push notification or "sync now"), pulls every linked
-calendar and every record stream and pushes again (remote changes the rules refused are put
-back at once); a record stream due on its own (a notification for that stream,
-`IntegrationStream.pull_due_at`) is pulled alone. Errors
+then, if a pull is due (schedule or "sync now"), pulls every linked calendar and every record
+stream and pushes again (remote changes the rules refused are put back at once). A stream due
+on its own (a push notification names it: `IntegrationStream.pull_due_at`) is pulled alone: a
+notification for one technician's calendar or one CRM module does not read the others. Errors
 decide what happens next: AuthError → `reauth_required`; TransientError (429, 403 rate
 limits, 5xx, network) → exponential back-off with jitter (`backoff_until`), never a sleep;
 anything else is recorded and retried at the next interval.
@@ -81,8 +81,8 @@ def _refresh_fields(cc: context.ConnectionContext) -> None:
 def _prepare(
     rt: SyncRuntime, connection_id: str
 ) -> tuple[IntegrationConnection, bool, set[str]] | None:
-    """Link new technicians; returns the connection, whether its pull is due, and the record
-    streams due on their own (a notification for them)."""
+    """Link new technicians; returns the connection, whether its pull is due, and the ids of
+    the stream rows due on their own (a notification for them)."""
     now = rt.clock.now()
     with rt.db.session() as session, transaction(session):
         conn = session.get(IntegrationConnection, connection_id)
@@ -90,15 +90,16 @@ def _prepare(
             return None
         links.auto_link(session, conn, now)
         due = conn.next_sync_at is not None and conn.next_sync_at <= now
-        streams = set(
-            session.scalars(
-                select(IntegrationStream.stream).where(
-                    IntegrationStream.connection_id == connection_id,
-                    IntegrationStream.technician_id.is_(None),
-                    IntegrationStream.pull_due_at <= now,
-                )
+        rows = session.execute(
+            select(
+                IntegrationStream.id, IntegrationStream.stream, IntegrationStream.technician_id
+            ).where(
+                IntegrationStream.connection_id == connection_id,
+                IntegrationStream.pull_due_at <= now,
             )
-        )
+        ).all()
+        # Calendars by row id, record streams (one row per connection) by stream name.
+        streams = {r.id for r in rows} | {r.stream for r in rows if r.technician_id is None}
         session.expunge(conn)
         return conn, due, streams
 
@@ -119,11 +120,10 @@ def run(rt: SyncRuntime, connection_id: str, force_pull: bool = False) -> dict[s
     try:
         for stream in records.record_streams(cc):
             records.push_stream(cc, stream)
-        if pulled or due_streams:
+        due_records = [s for s in records.record_streams(cc) if pulled or s.name in due_streams]
+        if due_records:
             config = dict(conn.config or {})
-            for stream in records.record_streams(cc):
-                if not (pulled or stream.name in due_streams):
-                    continue
+            for stream in due_records:
                 if stream.pulls and records.stream_enabled(cc, stream, config):
                     records.pull_stream(cc, stream)
                 else:
@@ -136,15 +136,16 @@ def run(rt: SyncRuntime, connection_id: str, force_pull: bool = False) -> dict[s
             _refresh_fields(cc)
         if calendar:
             push.push_pending(cc)
-        if pulled and calendar:
-            for cal in cc.calendars:
-                try:
-                    pull.pull_calendar(cc, cal)
-                except (NotFound, InvalidRequest) as err:  # this calendar only (gone, refused)
-                    log.warning(
-                        "connection %s calendar %s: %s", connection_id, cal.calendar_id, err
-                    )
-                    errors.append(err)
+        chosen = [c for c in cc.calendars if pulled or c.id in due_streams] if calendar else []
+        for cal in chosen:
+            started = rt.clock.now()
+            try:
+                pull.pull_calendar(cc, cal)
+            except (NotFound, InvalidRequest) as err:  # this calendar only (gone, refused)
+                log.warning("connection %s calendar %s: %s", connection_id, cal.calendar_id, err)
+                errors.append(err)
+            pull.pull_done(cc, cal.id, started)
+        if chosen:
             push.push_pending(cc)
     except AuthError as err:
         state.reauth_required(rt, connection_id, err)
@@ -168,8 +169,8 @@ def run(rt: SyncRuntime, connection_id: str, force_pull: bool = False) -> dict[s
 
 
 def request_stream_pull(rt: SyncRuntime, stream_id: str) -> None:
-    """Make a pull of one record stream due now (a push notification for it): the next run
-    pulls that stream only, unless the connection's scheduled pull is due too."""
+    """Make a pull of one stream due now (a push notification for it): the next run pulls
+    that stream only, unless the connection's scheduled pull is due too."""
     now = rt.clock.now()
     with rt.db.session() as session, transaction(session):
         row = session.get(IntegrationStream, stream_id)

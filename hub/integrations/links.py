@@ -26,24 +26,32 @@ EXPORT_FROM = timedelta(days=1)
 
 
 def calendar_summary(item: dict[str, Any]) -> dict[str, Any]:
-    """The part of a remote calendar entry we keep (shown by the links API)."""
+    """The part of a remote calendar entry we keep (shown by the links API).
+
+    `writable`: whether the connected account may write events there, as the connector says
+    (None when it does not say); a calendar it may not write to is never linked.
+    """
+    writable = item.get("writable")
     return {
         "id": str(item.get("id")),
         "summary": item.get("summary"),
         "primary": bool(item.get("primary")),
         "access_role": item.get("accessRole") or item.get("access_role"),
         "owner": item.get("dataOwner") or item.get("owner"),
+        "writable": None if writable is None else bool(writable),
     }
 
 
 def match_calendar(
     email: str | None, calendars: list[dict[str, Any]], taken: set[str]
 ) -> str | None:
-    """The calendar whose id or owner is the technician's e-mail (case-insensitive)."""
+    """The writable calendar whose id or owner is the technician's e-mail (case-insensitive)."""
     if not email:
         return None
     wanted = email.strip().lower()
     for cal in calendars:
+        if cal.get("writable") is False:
+            continue
         cal_id = str(cal.get("id") or "")
         owner = str(cal.get("owner") or "").lower()
         if cal_id not in taken and wanted in (cal_id.lower(), owner):

@@ -46,6 +46,18 @@ def pull_calendar(cc: ConnectionContext, cal: CalendarInfo) -> None:
             _reset(cc, cal)
 
 
+def pull_done(cc: ConnectionContext, stream_id: str, started: datetime) -> None:
+    """A stream row was pulled: its own due time (a notification) is met, unless one came
+    after the pull began (`started`), which stays due."""
+    with cc.session() as session, transaction(session):
+        session.execute(
+            update(IntegrationStream)
+            .where(IntegrationStream.id == stream_id, IntegrationStream.pull_due_at <= started)
+            .values(pull_due_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def _start_full(cc: ConnectionContext, cal: CalendarInfo) -> None:
     now = cc.rt.clock.now()
     with cc.session() as session, transaction(session):

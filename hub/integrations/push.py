@@ -70,12 +70,83 @@ def push_pending(cc: ConnectionContext) -> int:
             )
         if not ids:
             return handled
-        for link_id in ids:
+        creator = getattr(cc.connector, "create_many", None)
+        rest = _push_creates(cc, ids, creator) if callable(creator) else ids
+        for link_id in rest:
             push_one(cc, link_id)
         handled += len(ids)
         last = ids[-1]
         with cc.session() as session, transaction(session):
             state.renew(cc.rt, session, cc.connection_id)
+
+
+@dataclass(frozen=True)
+class _NewEvent:
+    link_id: str
+    seq: int
+    remote: RemoteState
+    target: str
+    payload: dict[str, Any]
+
+
+def _push_creates(cc: ConnectionContext, ids: list[str], creator: Any) -> list[str]:
+    """Send the plain creates among `ids` in batches (a newly linked calendar's export: one
+    call per batch, not one per event); returns the ids left for `push_one`.
+
+    Only links without a live remote event whose appointment goes to a calendar qualify, and
+    only when a stream has two or more. A crash after a batch and before its links are saved
+    is harmless: the derived ids make the next insert a 409 answered with the existing event.
+    A refusal for the rate limit saves what was created, then backs the run off.
+    """
+    by_stream: dict[str, list[_NewEvent]] = {}
+    for link_id in ids:
+        loaded = _appointment_view(cc, link_id)
+        if loaded is None:
+            continue
+        seq, remote, view = loaded
+        if view is None or view["status"] not in PUSHED_STATUSES or remote.remote_state == "live":
+            continue
+        cal = cc.calendar_of((view.get("technician") or {}).get("id"))
+        if cal is None:
+            continue
+        payload = sync_mapping.render(cc.mapping, view, cc.map_context, remote.title)
+        new = _NewEvent(link_id, seq, remote, cal.calendar_id, payload)
+        by_stream.setdefault(cc.stream(cal.calendar_id), []).append(new)
+    batched: set[str] = set()
+    for stream, items in by_stream.items():
+        if len(items) < 2:
+            continue
+        results = creator(stream, [item.payload for item in items])
+        deferred: ConnectorError | None = None
+        for item, result in zip(items, results, strict=True):
+            batched.add(item.link_id)
+            if isinstance(result, (TransientError, AuthError)):
+                deferred = deferred or result  # stays pending: the next run sends it
+                continue
+            if isinstance(result, ConnectorError):
+                _save_failure(cc, item.link_id, item.seq, result)
+                continue
+            cc.stats["pushed_creates"] += 1
+            cc.stats["batched_creates"] += 1
+            record = result
+            if sync_mapping.fingerprint(cc.mapping, record.data, cc.map_context) != (
+                sync_mapping.fingerprint(cc.mapping, item.payload, cc.map_context)
+            ):
+                record = cc.connector.update(stream, record.id, item.payload, record.etag)
+                cc.stats["pushed_updates"] += 1
+            outcome = replace(
+                item.remote,
+                calendar_id=item.target,
+                remote_id=record.id,
+                remote_state="live",
+                remote_etag=record.etag,
+                payload_hash=sync_mapping.payload_hash(item.payload),
+            )
+            _save(cc, item.link_id, item.seq, outcome)
+            cc.rt.hooks.after_push(item.link_id, cc.stats["pushed_creates"])
+        if deferred is not None:
+            raise deferred
+    return [link_id for link_id in ids if link_id not in batched]
 
 
 def _appointment_view(
@@ -117,6 +188,8 @@ def push_one(cc: ConnectionContext, link_id: str) -> None:
         _save_failure(cc, link_id, seq, err)
         return
     _save(cc, link_id, seq, outcome)
+    cc.stats["pushed"] += 1
+    cc.rt.hooks.after_push(link_id, cc.stats["pushed"])
 
 
 def _sync_remote(

@@ -27,10 +27,12 @@ class SyncHooks:
 
     `after_page(calendar_id, n)`: page n applied, cursor not yet saved.
     `after_cursor(calendar_id, n)`: cursor of page n saved.
+    `after_push(link_id, n)`: the n-th push of the run written remotely and saved on its link.
     """
 
     after_page: Callable[[str, int], None] = _noop
     after_cursor: Callable[[str, int], None] = _noop
+    after_push: Callable[[str, int], None] = _noop
 
 
 def default_worker_id() -> str:

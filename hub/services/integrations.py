@@ -454,6 +454,25 @@ def set_link(
                         "calendars": sorted(known),
                     },
                 )
+            entry = next(c for c in conn.calendars or [] if str(c.get("id")) == body.calendar_id)
+            if entry.get("writable") is False:
+                raise ApiError(
+                    422,
+                    "CALENDAR_NOT_WRITABLE",
+                    {
+                        "errors": [
+                            {
+                                "field": "calendar_id",
+                                "reason": "read_only",
+                                "message": "the connected account may not write events to "
+                                f"this calendar (its role: {entry.get('access_role')}); "
+                                "give it write access, then POST …/sync",
+                            }
+                        ],
+                        "calendar_id": body.calendar_id,
+                        "access_role": entry.get("access_role"),
+                    },
+                )
             owner = session.scalars(
                 select(IntegrationStream.technician_id).where(
                     IntegrationStream.connection_id == conn.id,

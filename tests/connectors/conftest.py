@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -38,7 +39,18 @@ def access_token(fake: FakeGoogleCalendar, token_scope: str) -> str:
 @pytest.fixture
 def connector_config(fake: FakeGoogleCalendar) -> dict[str, object]:
     """Connection settings pointing the connector at the fake."""
-    return {"api_base_url": fake.api_base_url, "page_size": 250}
+    # One attempt: the error tests see each answer as it is (retries have their own tests).
+    return {
+        "api_base_url": fake.api_base_url,
+        "page_size": 250,
+        "now": pinned_now,
+        "rate_limit_attempts": 1,
+    }
+
+
+def pinned_now() -> datetime:
+    """The app clock of connector tests: the day their fixed-date events are around."""
+    return datetime(2025, 1, 15, 12, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -316,7 +316,11 @@ def make_vcr(record_mode: str) -> vcr.VCR:
 def scenario_env(scenario: Scenario, fake: FakeGoogleCalendar | None) -> Iterator[Env]:
     """Connector and OAuth client aimed at the fake (recording) or at FIXED_BASE (replay)."""
     base = fake.base_url if fake is not None else FIXED_BASE
-    config = {"api_base_url": base + "/calendar/v3/", "page_size": scenario.page_size}
+    config = {
+        "api_base_url": base + "/calendar/v3/",
+        "page_size": scenario.page_size,
+        "now": lambda: datetime(2025, 1, 15, 12, tzinfo=UTC),  # the app clock (window)
+    }
     endpoints = {
         "authorize_url": base + "/o/oauth2/v2/auth",
         "token_url": base + "/token",

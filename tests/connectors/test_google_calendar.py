@@ -21,6 +21,7 @@ from connectors.base import (
 )
 from connectors.google_calendar import GoogleCalendarConnector
 from connectors.google_calendar.api import translate_http_error
+from tests.connectors.conftest import pinned_now
 from tests.fakes.google_calendar import FakeGoogleCalendar
 
 
@@ -75,19 +76,21 @@ def test_full_sync_pages_and_saves_cursor_after_each(
 ) -> None:
     """First sync: every event, page by page; the sync token comes only with the last page."""
     ids = _seed(fake, 5)
-    config = {"api_base_url": fake.api_base_url, "page_size": 2}
+    config = {"api_base_url": fake.api_base_url, "page_size": 2, "now": pinned_now}
     with GoogleCalendarConnector(StaticTokenProvider(access_token), config) as conn:
         pages = list(conn.read("events", None))
     assert [len(p.records) for p in pages] == [2, 2, 1]
     assert [p.done for p in pages] == [False, False, True]
     assert all("page_token" in p.next_cursor for p in pages[:-1])
-    assert set(pages[-1].next_cursor) == {"sync_token"}
+    assert set(pages[-1].next_cursor) == {"sync_token", "window"}
     assert [r.id for p in pages for r in p.records] == ids
     first, second = fake.requests[0], fake.requests[1]
     assert first.query == {
         "showDeleted": "true",
         "singleEvents": "true",
         "maxResults": "2",
+        "timeMin": "2024-12-16T12:00:00Z",  # the window: 30 days back, 365 ahead of the app clock
+        "timeMax": "2026-01-15T12:00:00Z",
         "alt": "json",
     }
     assert second.query["pageToken"] == pages[0].next_cursor["page_token"]
@@ -99,7 +102,7 @@ def test_full_sync_resumes_from_mid_listing_cursor(
 ) -> None:
     """A crash after page 1 resumes at page 2 with the saved cursor, not from scratch."""
     ids = _seed(fake, 5)
-    config = {"api_base_url": fake.api_base_url, "page_size": 2}
+    config = {"api_base_url": fake.api_base_url, "page_size": 2, "now": pinned_now}
     with GoogleCalendarConnector(StaticTokenProvider(access_token), config) as conn:
         reader = conn.read("events", None)
         page1 = next(reader)
@@ -169,12 +172,12 @@ def test_sync_days_back_limits_only_the_full_sync(
     fake: FakeGoogleCalendar, access_token: str
 ) -> None:
     """timeMin on the first listing only: Google refuses it together with a sync token."""
-    config = {"api_base_url": fake.api_base_url, "sync_days_back": 30}
+    config = {"api_base_url": fake.api_base_url, "sync_days_back": 30, "now": pinned_now}
     with GoogleCalendarConnector(StaticTokenProvider(access_token), config) as conn:
         cursor = list(conn.read("events", None))[-1].next_cursor
         list(conn.read("events", cursor))
-    assert "timeMin" in fake.requests[0].query
-    assert "timeMin" not in fake.requests[1].query
+    assert "timeMin" in fake.requests[0].query and "timeMax" in fake.requests[0].query
+    assert "timeMin" not in fake.requests[1].query and "timeMax" not in fake.requests[1].query
 
 
 def test_unknown_stream_is_refused(connector: GoogleCalendarConnector) -> None:
@@ -320,3 +323,224 @@ def test_missing_scope_is_auth_error(connector: GoogleCalendarConnector) -> None
     with pytest.raises(AuthError) as info:
         connector.check()
     assert info.value.reason == "insufficientPermissions"
+
+
+# ----------------------------------------------------------- bounded sync, recurring series
+
+
+TEAM = "team0001@group.calendar.google.com"
+
+
+def _weekly_forever(fake: FakeGoogleCalendar, calendar_id: str = "primary") -> dict[str, Any]:
+    """A weekly series without an end, begun two years before the app clock's day."""
+    return fake.user_create(
+        "Yoga",
+        "2023-01-16T18:00:00+01:00",
+        "2023-01-16T19:00:00+01:00",
+        calendar_id=calendar_id,
+        recurrence=["RRULE:FREQ=WEEKLY"],
+        time_zone="Europe/Paris",
+    )
+
+
+def test_full_sync_is_bounded_and_expands_a_series_only_in_the_window(
+    fake: FakeGoogleCalendar, connector: GoogleCalendarConnector
+) -> None:
+    """timeMin/timeMax around the app clock: an endless weekly series lists ~56 instances
+    (30 days back, 365 ahead), not the hundreds an unbounded listing expands."""
+    series = _weekly_forever(fake)
+    records = [r for p in connector.read("events", None) for r in p.records]
+    assert {r.data["recurringEventId"] for r in records} == {series["id"]}
+    starts = sorted(datetime.fromisoformat(r.data["start"]["dateTime"]) for r in records)
+    assert starts[0] >= pinned_now() - timedelta(days=30, hours=1)
+    assert starts[-1] < pinned_now() + timedelta(days=365)
+    assert 55 <= len(records) <= 57
+    assert all(r.id.startswith(series["id"] + "_") for r in records)
+    query = fake.requests[-1].query
+    assert query["timeMin"] and query["timeMax"] and query["singleEvents"] == "true"
+
+
+def test_an_unbounded_listing_is_visibly_expensive(fake: FakeGoogleCalendar) -> None:
+    """What the bound avoids: the same series listed without timeMax expands two years ahead
+    of now, and a series that started long ago from its first week: hundreds of instances."""
+    _weekly_forever(fake)
+    token = fake.issue_access_token()
+    with GoogleCalendarConnector(
+        StaticTokenProvider(token), {"api_base_url": fake.api_base_url}
+    ) as conn:
+        body = conn.api.list_events("primary", max_results=2500)
+    assert len(body["items"]) > 150  # about four years of weeks, against ~56 in the window
+    assert fake.store.instances_listed == len(body["items"])
+
+
+def test_incremental_drops_instances_past_the_window_and_the_window_is_renewed(
+    fake: FakeGoogleCalendar, access_token: str
+) -> None:
+    """A series created after the full sync comes with the sync token (no bounds allowed):
+    instances past the window's end are not reported; once the window's end is within
+    358 days, the cursor expires so the engine lists the (moved) window again."""
+    now = [pinned_now()]
+    config = {"api_base_url": fake.api_base_url, "now": lambda: now[0], "rate_limit_attempts": 1}
+    with GoogleCalendarConnector(StaticTokenProvider(access_token), config) as conn:
+        cursor = list(conn.read("events", None))[-1].next_cursor
+        _weekly_forever(fake)
+        pages = list(conn.read("events", cursor))
+        window_end = datetime.fromisoformat(cursor["window"][1].replace("Z", "+00:00"))
+        records = [r for p in pages for r in p.records]
+        assert records and all(
+            datetime.fromisoformat(r.data["start"]["dateTime"]) < window_end for r in records
+        )
+        assert "syncToken" in fake.requests[-1].query and "timeMax" not in fake.requests[-1].query
+        now[0] += timedelta(days=8)
+        with pytest.raises(CursorExpired):
+            list(conn.read("events", pages[-1].next_cursor))
+
+
+def test_the_fake_refuses_bounds_with_a_sync_token(
+    fake: FakeGoogleCalendar, connector: GoogleCalendarConnector
+) -> None:
+    """Google refuses timeMin/timeMax with a sync token, and an empty time range."""
+    cursor = list(connector.read("events", None))[-1].next_cursor
+    service = connector.api._service
+    request = service.events().list(
+        calendarId="primary", syncToken=cursor["sync_token"], timeMin="2025-01-01T00:00:00Z"
+    )
+    with pytest.raises(InvalidRequest):
+        connector.api._execute(request)
+    request = service.events().list(
+        calendarId="primary", timeMin="2025-02-01T00:00:00Z", timeMax="2025-01-01T00:00:00Z"
+    )
+    with pytest.raises(InvalidRequest):
+        connector.api._execute(request)
+
+
+@pytest.mark.parametrize(
+    ("body", "calendar", "accepted"),
+    [
+        pytest.param({"eventType": "outOfOffice"}, "primary", True, id="ooo-primary"),
+        pytest.param({"eventType": "workingLocation"}, TEAM, False, id="wl-secondary"),
+        pytest.param({"eventType": "fromGmail"}, "primary", False, id="fromGmail"),
+        pytest.param({"eventType": "birthday"}, "primary", False, id="birthday-timed"),
+        pytest.param({"recurrence": ["RRULE:FREQ=MONTHLY;BYDAY=MO"]}, "primary", False, id="rr"),
+    ],
+)
+def test_the_fake_checks_event_types_as_google_does(
+    fake: FakeGoogleCalendar,
+    connector: GoogleCalendarConnector,
+    body: dict[str, Any],
+    calendar: str,
+    accepted: bool,
+) -> None:
+    """Status events only on primary calendars, birthdays' shape, fromGmail not insertable."""
+    fake.add_calendar(TEAM, "Team")
+    if accepted:
+        assert connector.create(f"events:{calendar}", _payload(**body)).id
+    else:
+        with pytest.raises(InvalidRequest):
+            connector.create(f"events:{calendar}", _payload(**body))
+
+
+def test_working_location_and_birthday_never_block_out_of_office_does() -> None:
+    """The busy rule of the spec, by eventType (focus time blocks: Google shows it busy)."""
+    from connectors.google_calendar.sync import is_free
+
+    assert is_free({"eventType": "workingLocation", "transparency": "opaque"})
+    assert is_free({"eventType": "birthday"})
+    assert not is_free({"eventType": "outOfOffice"})
+    assert not is_free({"eventType": "focusTime"})
+    assert not is_free({"eventType": "default"})
+
+
+# ------------------------------------------------------------ quota, pacing, batches, roles
+
+
+def test_calendar_list_says_writable_and_reads_the_data_owner(
+    fake: FakeGoogleCalendar, connector: GoogleCalendarConnector
+) -> None:
+    """accessRole reader/freeBusyReader → not writable; a secondary calendar's dataOwner
+    comes from calendars.get (Google sets it for secondary calendars only)."""
+    fake.add_calendar("boss@example.com", "Boss", access_role="freeBusyReader")
+    fake.add_calendar("c0ffee@group.calendar.google.com", "Camion 2", data_owner="jean@example.com")
+    calendars = {c["id"]: c for c in connector.list_calendars()}
+    assert calendars["boss@example.com"]["writable"] is False
+    assert calendars["c0ffee@group.calendar.google.com"]["dataOwner"] == "jean@example.com"
+    assert calendars["c0ffee@group.calendar.google.com"]["writable"] is True
+    assert fake.calls["calendars.get"] == 1  # only the secondary, writable calendar
+    with pytest.raises(InvalidRequest) as info:
+        connector.create("events:boss@example.com", _payload())
+    assert info.value.status == 403 and info.value.reason == "requiredAccessLevel"
+
+
+class _Clock:
+    """A monotonic clock that sleeping advances (the fake reads the same time)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_the_fake_enforces_a_per_user_minute_and_the_pacer_stays_within_it() -> None:
+    """The fake's budget (here 20 a sliding minute) answers 403 rateLimitExceeded; a connector
+    paced at 18 a minute never meets it: it waits instead."""
+    clock = _Clock()
+    with FakeGoogleCalendar(clock=clock) as fake:
+        fake.quota_per_minute = 20
+        token = fake.issue_access_token()
+        raw = {"api_base_url": fake.api_base_url, "rate_limit_attempts": 1}
+        raw["requests_per_minute"] = 0  # unpaced
+        with GoogleCalendarConnector(StaticTokenProvider(token), raw) as conn:
+            for _ in range(20):
+                conn.check()
+            with pytest.raises(TransientError) as info:
+                conn.check()
+        assert info.value.status == 403 and info.value.reason == "rateLimitExceeded"
+        clock.now += 61
+        paced = {**raw, "requests_per_minute": 18, "monotonic": clock, "sleep": clock.sleep}
+        with GoogleCalendarConnector(StaticTokenProvider(token), paced) as conn:
+            for _ in range(40):
+                conn.check()
+        assert fake.quota_refusals == 1 and sum(clock.slept) >= 60
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_a_rate_limited_call_is_retried_after_a_jittered_back_off(status: int) -> None:
+    """With retries on, a refusal waits (exponential, full jitter) and the call goes again."""
+    clock = _Clock()
+    with FakeGoogleCalendar(clock=clock) as fake:
+        fake.quota_per_minute, fake.quota_status = 2, status
+        token = fake.issue_access_token()
+        config = {
+            "api_base_url": fake.api_base_url,
+            "rate_limit_attempts": 30,
+            "requests_per_minute": 0,
+            "monotonic": clock,
+            "sleep": clock.sleep,
+        }
+        with GoogleCalendarConnector(StaticTokenProvider(token), config) as conn:
+            for _ in range(4):
+                conn.check()
+            assert conn.api.retries >= 1 and sum(clock.slept) > 0
+        assert fake.quota_refusals == conn.api.retries
+
+
+def test_create_many_uses_the_batch_endpoint(
+    fake: FakeGoogleCalendar, connector: GoogleCalendarConnector
+) -> None:
+    """120 inserts: three POST /batch/calendar/v3 (50 calls each at most), each call counted
+    by the fake as an events.insert; a 409 (already inserted) returns the existing event."""
+    payloads = [_payload(f"event {i}", id=f"ivalid{i:05d}") for i in range(120)]
+    connector.create("events", payloads[7])  # already there: answered 409 in its batch
+    fake.reset_counters()
+    results = connector.create_many("events", payloads)
+    assert [getattr(r, "id", None) for r in results] == [p["id"] for p in payloads]
+    assert fake.calls["batch"] == 3
+    # 120 calls in the batches; the 409 is followed by one events.get, outside any batch
+    assert fake.calls["events.insert"] == 120 and fake.calls["events.get"] == 1
+    assert len(fake.events()) == 120

@@ -12,9 +12,18 @@ Google's semantics (`invalidate_sync_tokens()` makes them 410); etags and 412 on
 deleted events as `status: cancelled`; fault injection (`inject_fault`); a per-endpoint call
 counter (`calls`) and request log (`requests`); "remote user" edits (`user_create`, `user_move`,
 `user_retitle`, `user_delete`); push notifications (`notification`, `notify`, `auto_notify`).
-Not modelled: recurring events (singleEvents is accepted and ignored), attendees' calendars,
-free/busy, ACLs. requests-oauthlib refuses plain http unless OAUTHLIB_INSECURE_TRANSPORT=1:
-set it in the test (the fixture does) when you drive the OAuth endpoints.
+Recurring events (`recurrence` with an RRULE of FREQ DAILY/WEEKLY/YEARLY, INTERVAL, COUNT,
+UNTIL) are expanded by `singleEvents=true` (see `CalendarStore.list_events`); timeMin/timeMax
+bound full listings (and are refused with a sync token). eventType rules (status events on
+primary calendars only, birthdays' shape) are checked on insert. `quota_per_minute` turns on
+the per-user budget (a sliding minute; 403 `rateLimitExceeded` in the `usageLimits` domain, or
+429 with `quota_status = 429`); batch requests (`POST /batch/calendar/v3`, multipart/mixed, at
+most 1,000 parts) run each part as its own call, each counted against the budget.
+`max_concurrent` records how many API calls were ever in flight at once (`delay` slows each).
+Not modelled: exceptions of recurring series (instances edited one by one), attendees'
+calendars, free/busy, ACLs. requests-oauthlib refuses plain http unless
+OAUTHLIB_INSECURE_TRANSPORT=1: set it in the test (the fixture does) when you drive the OAuth
+endpoints.
 """
 
 from __future__ import annotations
@@ -22,19 +31,23 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections import Counter
+import uuid
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.parser import BytesParser
 from email.utils import format_datetime
 from typing import Any
 
 import pytest
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
+from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from tests.fakes.google_calendar_store import ApiError, CalendarStore, FakeCalendar, rfc3339
@@ -56,6 +69,8 @@ __all__ = [
 SCOPE = "https://www.googleapis.com/auth/calendar"
 DEFAULT_CHANNEL_TTL = 604800
 MAX_CHANNEL_TTL = 30 * 24 * 3600
+BATCH_PATH = "/batch/calendar/v3"
+MAX_BATCH_PARTS = 1000  # "You're limited to 1000 calls in a single batch request"
 
 _ROUTES = Map(
     [
@@ -99,6 +114,7 @@ _ROUTES = Map(
             methods=["DELETE"],
         ),
         Rule("/calendar/v3/channels/stop", endpoint="channels.stop", methods=["POST"]),
+        Rule("/calendar/v3/calendars/<calendar_id>", endpoint="calendars.get", methods=["GET"]),
         Rule("/o/oauth2/v2/auth", endpoint="oauth.authorize", methods=["GET", "POST"]),
         Rule("/token", endpoint="oauth.token", methods=["POST"]),
         Rule("/revoke", endpoint="oauth.revoke", methods=["POST"]),
@@ -156,6 +172,22 @@ class FakeChannel:
     deliveries: list[tuple[str, int]] = field(default_factory=list)
 
 
+HTTP_REASONS = {
+    200: "OK",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    410: "Gone",
+    412: "Precondition Failed",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         json.dumps(data), status=status, mimetype="application/json", headers=headers or {}
@@ -163,6 +195,8 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 
 def _when(value: datetime | str) -> dict[str, str]:
+    if isinstance(value, str) and len(value) == 10:  # "2025-01-20": an all-day event
+        return {"date": value}
     return {"dateTime": value.isoformat() if isinstance(value, datetime) else value}
 
 
@@ -191,6 +225,17 @@ class FakeGoogleCalendar(LoopbackFake):
         self.calls: Counter[str] = Counter()
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
+        # Per-user budget of API calls per sliding minute (None: unlimited, the default).
+        self.quota_per_minute: int | None = None
+        self.quota_status = 403
+        self.quota_refusals = 0
+        self._quota_log: deque[float] = deque()
+        # Calls applied whose answer is then lost (a 503 instead), per endpoint.
+        self.lost_answers: Counter[str] = Counter()
+        self.delay = 0.0  # seconds each API call takes (to make overlapping calls visible)
+        self.max_concurrent = 0
+        self._in_flight = 0
+        self._flight_lock = threading.Lock()
         self._init_loopback(port)
 
     @property
@@ -252,10 +297,20 @@ class FakeGoogleCalendar(LoopbackFake):
         with self._lock:
             self.store.invalidate(calendar_id)
 
-    def add_calendar(self, calendar_id: str, summary: str, time_zone: str = "Europe/Paris") -> None:
-        """Give the user another calendar."""
+    def add_calendar(
+        self,
+        calendar_id: str,
+        summary: str,
+        time_zone: str = "Europe/Paris",
+        *,
+        access_role: str = "owner",
+        data_owner: str | None = None,
+    ) -> None:
+        """Give the user another calendar (`access_role`: the user's role on it)."""
         with self._lock:
-            self.store.add_calendar(calendar_id, summary, time_zone)
+            self.store.add_calendar(
+                calendar_id, summary, time_zone, access_role=access_role, data_owner=data_owner
+            )
 
     def event(self, event_id: str, calendar_id: str = "primary") -> dict[str, Any]:
         """A copy of a stored event (cancelled ones included)."""
@@ -282,10 +337,17 @@ class FakeGoogleCalendar(LoopbackFake):
         end: datetime | str,
         *,
         calendar_id: str = "primary",
+        time_zone: str | None = None,
         **fields: Any,
     ) -> dict[str, Any]:
         """The user creates an event in the Google Calendar UI (a "foreign" event)."""
-        body = {"summary": summary, "start": _when(start), "end": _when(end), **fields}
+        zone = {"timeZone": time_zone} if time_zone else {}
+        body = {
+            "summary": summary,
+            "start": {**_when(start), **zone},
+            "end": {**_when(end), **zone},
+            **fields,
+        }
         with self._lock:
             created = self.store.insert(calendar_id, body)
         self._changed(calendar_id)
@@ -385,8 +447,84 @@ class FakeGoogleCalendar(LoopbackFake):
     ) -> Iterator[bytes]:
         """The WSGI entry point."""
         request = Request(environ)
-        response = self._dispatch(request)
+        if request.path == BATCH_PATH and request.method == "POST":
+            with self._lock:
+                self.calls["batch"] += 1
+            response = self._batch(request)
+        else:
+            response = self._timed(request)
         return response(environ, start_response)  # type: ignore[no-any-return]
+
+    def _timed(self, request: Request) -> Response:
+        """Dispatch one call, recording how many calls are in flight at once."""
+        with self._flight_lock:
+            self._in_flight += 1
+            self.max_concurrent = max(self.max_concurrent, self._in_flight)
+        try:
+            if self.delay and not request.path.startswith(("/token", "/o/", "/revoke")):
+                time.sleep(self.delay)
+            return self._dispatch(request)
+        finally:
+            with self._flight_lock:
+                self._in_flight -= 1
+
+    def _batch(self, request: Request) -> Response:
+        """POST /batch/calendar/v3: each application/http part is run as its own call."""
+        ctype = request.headers.get("Content-Type", "")
+        if not ctype.startswith("multipart/mixed") or "boundary=" not in ctype:
+            return _json(ApiError(400, "badRequest", "Batch must be multipart/mixed").body(), 400)
+        message = BytesParser().parsebytes(
+            b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + request.get_data()
+        )
+        parts: list[Any] = list(message.get_payload()) if message.is_multipart() else []
+        if not parts or len(parts) > MAX_BATCH_PARTS:
+            error = ApiError(400, "badRequest", f"A batch holds 1 to {MAX_BATCH_PARTS} calls")
+            return _json(error.body(), 400)
+        boundary = f"batch_{uuid.uuid4().hex}"
+        out: list[str] = []
+        outer_auth = request.headers.get("Authorization")
+        for part in parts:
+            raw = part.get_payload(decode=True) or b""
+            inner = self._batch_part(raw.decode("utf-8"), outer_auth)
+            content_id = str(part.get("Content-ID", "")).strip("<>")
+            reason = HTTP_REASONS.get(inner.status_code, "Error")
+            out.append(
+                f"--{boundary}\r\nContent-Type: application/http\r\n"
+                f"Content-ID: <response-{content_id}>\r\n\r\n"
+                f"HTTP/1.1 {inner.status_code} {reason}\r\n"
+                f"Content-Type: application/json; charset=UTF-8\r\n\r\n"
+                f"{inner.get_data(as_text=True)}\r\n"
+            )
+        out.append(f"--{boundary}--\r\n")
+        return Response(
+            "".join(out), status=200, content_type=f"multipart/mixed; boundary={boundary}"
+        )
+
+    def _batch_part(self, raw: str, outer_auth: str | None) -> Response:
+        """One nested request: status line, headers, blank line, body."""
+        status_line, _, rest = raw.partition("\n")
+        method, target, _ = [*status_line.strip().split(" ", 2), "", ""][:3]
+        head, _, payload = rest.replace("\r\n", "\n").partition("\n\n")
+        headers: dict[str, str] = {}
+        for line in head.split("\n"):
+            if ":" in line:
+                key, value = line.split(":", 1)
+                headers[key.strip()] = value.strip()
+        if outer_auth and not any(k.lower() == "authorization" for k in headers):
+            headers["Authorization"] = outer_auth
+        path, _, query = target.partition("?")
+        builder = EnvironBuilder(
+            path=path,
+            method=method or "GET",
+            query_string=query,
+            headers=[(k, v) for k, v in headers.items() if k.lower() != "content-length"],
+            data=payload.encode("utf-8") if payload else None,
+            content_type=headers.get("Content-Type") or headers.get("content-type"),
+        )
+        try:
+            return self._timed(Request(builder.get_environ()))
+        finally:
+            builder.close()
 
     def _dispatch(self, request: Request) -> Response:
         adapter = _ROUTES.bind_to_environ(request.environ)
@@ -418,6 +556,11 @@ class FakeGoogleCalendar(LoopbackFake):
             error = ApiError(fault.status, fault.reason, fault.message, fault.domain)
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
             return _json(error.body(), fault.status, headers)
+        if not endpoint.startswith("oauth.") and self._over_quota():
+            error = ApiError(
+                self.quota_status, "rateLimitExceeded", "Rate Limit Exceeded", "usageLimits"
+            )
+            return _json(error.body(), self.quota_status)
         if endpoint.startswith("oauth."):
             handler = {
                 "oauth.authorize": self.oauth.authorize,
@@ -428,10 +571,29 @@ class FakeGoogleCalendar(LoopbackFake):
         try:
             self._authenticate(request)
             with self._lock:
-                return self._api(endpoint, request, args, body)
+                answer = self._api(endpoint, request, args, body)
+                if self.lost_answers[endpoint] > 0:  # done, but the client never hears it
+                    self.lost_answers[endpoint] -= 1
+                    error = ApiError(503, "backendError", "Backend Error")
+                    return _json(error.body(), 503)
+                return answer
         except ApiError as err:
             headers = {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'}
             return _json(err.body(), err.status, headers if err.status == 401 else None)
+
+    def _over_quota(self) -> bool:
+        """Whether this call exceeds the user's budget of calls in the last 60 s."""
+        if self.quota_per_minute is None:
+            return False
+        with self._lock:
+            now = self.clock()
+            while self._quota_log and self._quota_log[0] <= now - 60:
+                self._quota_log.popleft()
+            if len(self._quota_log) >= self.quota_per_minute:
+                self.quota_refusals += 1
+                return True
+            self._quota_log.append(now)
+            return False
 
     def _take_fault(self, endpoint: str) -> Fault | None:
         for fault in self.faults:
@@ -476,6 +638,8 @@ class FakeGoogleCalendar(LoopbackFake):
             )
         if endpoint == "calendarList.get":
             return _json(store.calendar(args["calendar_id"]).entry())
+        if endpoint == "calendars.get":
+            return _json(store.calendar(args["calendar_id"]).resource())
         calendar_id = args.get("calendar_id", "")
         if endpoint == "events.list":
             return _json(store.list_events(calendar_id, dict(request.args)))

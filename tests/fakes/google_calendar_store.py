@@ -12,9 +12,9 @@ import copy
 import json
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,15 @@ SYNC_RESTRICTED = frozenset(
         "updatedMin",
     }
 )
+EVENT_TYPES = frozenset(
+    {"default", "birthday", "focusTime", "fromGmail", "outOfOffice", "workingLocation"}
+)
+STATUS_EVENT_TYPES = frozenset({"focusTime", "outOfOffice", "workingLocation"})
+# Secondary calendars have such ids; a user's primary calendar has the user's e-mail as id.
+SECONDARY_SUFFIX = "@group.calendar.google.com"
+# How far ahead singleEvents=true expands a series without an end when the request sets no
+# timeMax (a daily series without an end is reported to list 730 instances: about two years).
+UNBOUNDED_HORIZON = timedelta(days=730)
 EVENT_ID_RE = re.compile(r"^[a-v0-9]{5,1024}$")
 BASE32HEX = "0123456789abcdefghijklmnopqrstuv"
 
@@ -77,6 +86,7 @@ class FakeCalendar:
     time_zone: str
     primary: bool = False
     access_role: str = "owner"
+    data_owner: str | None = None  # Google sets dataOwner only for secondary calendars
     generation: int = 0
     last_seq: int = 0
     events: dict[str, StoredEvent] = field(default_factory=dict)
@@ -99,6 +109,19 @@ class FakeCalendar:
         if self.primary:
             entry["primary"] = True
         return entry
+
+    def resource(self) -> dict[str, Any]:
+        """The Calendars resource (calendars.get): dataOwner for secondary calendars only."""
+        body: dict[str, Any] = {
+            "kind": "calendar#calendar",
+            "etag": f'"c{self.last_seq}"',
+            "id": self.id,
+            "summary": self.summary,
+            "timeZone": self.time_zone,
+        }
+        if self.data_owner and not self.primary:
+            body["dataOwner"] = self.data_owner
+        return body
 
 
 def rfc3339(moment: datetime) -> str:
@@ -176,16 +199,30 @@ class CalendarStore:
         self.rng = rng
         self.clock = clock
         self.seq = 0
+        self.instances_listed = 0  # instances of recurring events returned by events.list
         self.calendars: dict[str, FakeCalendar] = {}
         self.add_calendar(user_email, user_email, time_zone, primary=True)
 
     # -- calendars
 
     def add_calendar(
-        self, calendar_id: str, summary: str, time_zone: str, primary: bool = False
+        self,
+        calendar_id: str,
+        summary: str,
+        time_zone: str,
+        primary: bool = False,
+        access_role: str = "owner",
+        data_owner: str | None = None,
     ) -> FakeCalendar:
-        """Add a calendar the user can see."""
-        calendar = FakeCalendar(calendar_id, summary, time_zone, primary=primary)
+        """Add a calendar the user can see, with the user's access role on it."""
+        calendar = FakeCalendar(
+            calendar_id,
+            summary,
+            time_zone,
+            primary=primary,
+            access_role=access_role,
+            data_owner=data_owner,
+        )
         self.calendars[calendar_id] = calendar
         return calendar
 
@@ -197,6 +234,15 @@ class CalendarStore:
             return self.calendars[calendar_id]
         except KeyError:
             raise ApiError(404, "notFound", "Not Found") from None
+
+    def writable(self, calendar_id: str) -> FakeCalendar:
+        """A calendar the user may write to (writer or owner role); 403 otherwise."""
+        calendar = self.calendar(calendar_id)
+        if calendar.access_role not in ("writer", "owner"):
+            raise ApiError(
+                403, "requiredAccessLevel", "You need to have writer access to this calendar."
+            )
+        return calendar
 
     def event(self, calendar_id: str, event_id: str) -> StoredEvent:
         """A stored event (cancelled ones too); 404 otherwise."""
@@ -225,10 +271,31 @@ class CalendarStore:
         start = parse_when(data["start"], calendar.time_zone).astimezone(UTC)
         if parse_when(data["end"], calendar.time_zone).astimezone(UTC) < start:
             raise ApiError(400, "timeRangeEmpty", "The specified time range is empty.")
+        if data.get("recurrence"):
+            parse_rrule(list(data["recurrence"]))
+            if "dateTime" in data["start"] and not data["start"].get("timeZone"):
+                raise ApiError(400, "required", "Missing time zone definition for start time.")
+
+    def _check_type(self, calendar: FakeCalendar, data: dict[str, Any]) -> None:
+        """Google's rules per eventType (event-types guide): status events only on primary
+        calendars (not on secondary ones, whose ids are group.calendar.google.com addresses),
+        birthdays all-day, private, transparent and yearly; fromGmail not insertable."""
+        kind = data.get("eventType", "default")
+        if kind not in EVENT_TYPES or kind == "fromGmail":
+            raise ApiError(400, "invalid", f"Invalid event type: {kind}")
+        if kind in STATUS_EVENT_TYPES and calendar.id.endswith(SECONDARY_SUFFIX):
+            raise ApiError(400, "invalid", f"{kind} events can only be set on primary calendars.")
+        if kind == "birthday" and (
+            "date" not in data["start"]
+            or data.get("visibility") != "private"
+            or data.get("transparency") != "transparent"
+            or not any(str(r).startswith("RRULE:FREQ=YEARLY") for r in data.get("recurrence", []))
+        ):
+            raise ApiError(400, "invalid", "Invalid birthday event.")
 
     def insert(self, calendar_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """events.insert; a client-chosen id must be valid base32hex and unused (409)."""
-        calendar = self.calendar(calendar_id)
+        calendar = self.writable(calendar_id)
         event_id = body.get("id")
         if event_id is not None:
             if not EVENT_ID_RE.match(str(event_id)):
@@ -257,6 +324,7 @@ class CalendarStore:
             if key not in READ_ONLY_FIELDS and key != "id":
                 data[key] = copy.deepcopy(value)
         self._check_times(calendar, data)
+        self._check_type(calendar, data)
         self.seq += 1
         stored = StoredEvent(data, seq=0, cseq=self.seq)
         calendar.events[event_id] = stored
@@ -283,7 +351,7 @@ class CalendarStore:
         replace: bool = False,
     ) -> dict[str, Any]:
         """events.patch (replace=False) or events.update (replace=True), honouring If-Match."""
-        calendar = self.calendar(calendar_id)
+        calendar = self.writable(calendar_id)
         stored = self.event(calendar_id, event_id)
         self._check_etag(stored, if_match)
         data = copy.deepcopy(stored.data)
@@ -305,7 +373,7 @@ class CalendarStore:
 
     def delete(self, calendar_id: str, event_id: str, if_match: str | None = None) -> None:
         """events.delete: the event stays as `cancelled` (410 if it already is)."""
-        calendar = self.calendar(calendar_id)
+        calendar = self.writable(calendar_id)
         stored = self.event(calendar_id, event_id)
         if stored.data.get("status") == "cancelled":
             raise ApiError(410, "deleted", "Resource has been deleted")
@@ -326,15 +394,24 @@ class CalendarStore:
             calendar.generation += 1
 
     def list_events(self, calendar_id: str, args: dict[str, str]) -> dict[str, Any]:
-        """events.list with Google's full/incremental sync and paging semantics."""
+        """events.list with Google's full/incremental sync and paging semantics.
+
+        `singleEvents=true` expands recurring events into their instances: within
+        [timeMin, timeMax) when given, else up to `UNBOUNDED_HORIZON` ahead of now (an endless
+        series then lists hundreds of instances; `instances_listed` counts them).
+        """
         calendar = self.calendar(calendar_id)
         max_results = max(1, min(int(args.get("maxResults", "250")), 2500))
         show_deleted = args.get("showDeleted") == "true"
+        single = args.get("singleEvents") == "true"
         restricted = SYNC_RESTRICTED & set(args) or args.get("showDeleted") == "false"
         if args.get("syncToken") and restricted:
             raise ApiError(
                 400, "invalid", "Sync token cannot be used with other request restrictions."
             )
+        bounds = [_bound(args.get(name), name) for name in ("timeMin", "timeMax")]
+        if bounds[0] and bounds[1] and bounds[1] <= bounds[0]:
+            raise ApiError(400, "timeRangeEmpty", "The specified time range is empty.")
         if args.get("pageToken"):
             state = _unb64(args["pageToken"])
             if state is None or state.get("c") != calendar.id:
@@ -348,7 +425,7 @@ class CalendarStore:
                 "m": "inc",
                 "since": token["s"],
                 "snap": calendar.last_seq,
-                "after": 0,
+                "after": [0, 0],
                 "g": token["g"],
             }
         else:
@@ -356,19 +433,21 @@ class CalendarStore:
                 "c": calendar.id,
                 "m": "full",
                 "snap": calendar.last_seq,
-                "after": 0,
+                "after": [0, 0],
                 "g": calendar.generation,
                 "tm": args.get("timeMin"),
+                "tx": args.get("timeMax"),
+                "now": self.clock(),
             }
         if state["g"] != calendar.generation:
             raise ApiError(
                 410, "fullSyncRequired", "Sync token is no longer valid, a full sync is required."
             )
         incremental = state["m"] == "inc"
-        rows: list[tuple[int, StoredEvent]] = []
-        time_min = (
-            datetime.fromisoformat(state["tm"].replace("Z", "+00:00")) if state.get("tm") else None
-        )
+        time_min = _bound(state.get("tm"), "timeMin")
+        time_max = _bound(state.get("tx"), "timeMax")
+        horizon = datetime.fromtimestamp(state.get("now") or self.clock(), UTC) + UNBOUNDED_HORIZON
+        rows: list[tuple[tuple[int, int], dict[str, Any]]] = []
         for stored in calendar.events.values():
             if stored.seq > state["snap"]:
                 continue
@@ -376,20 +455,26 @@ class CalendarStore:
             if incremental:
                 if stored.seq <= state["since"]:
                     continue
-                rows.append((stored.seq, stored))
+            elif cancelled and not show_deleted:
                 continue
-            if cancelled and not show_deleted:
+            order = stored.seq if incremental else stored.cseq
+            if single and stored.data.get("recurrence"):
+                lo = None if incremental else time_min
+                hi = time_max if time_max and not incremental else horizon
+                for n, instance in enumerate(self.instances(calendar, stored.data, lo, hi)):
+                    rows.append(((order, n), instance))
                 continue
-            if (
-                time_min
-                and not cancelled
-                and parse_when(stored.data["end"], calendar.time_zone) < time_min
-            ):
-                continue
-            rows.append((stored.cseq, stored))
+            if not incremental and not cancelled:
+                start = parse_when(stored.data["start"], calendar.time_zone)
+                end = parse_when(stored.data["end"], calendar.time_zone)
+                if (time_min and end <= time_min) or (time_max and start >= time_max):
+                    continue
+            rows.append(((order, 0), stored.data))
         rows.sort(key=lambda row: row[0])
-        rows = [row for row in rows if row[0] > state["after"]]
+        after = tuple(state["after"])
+        rows = [row for row in rows if row[0] > after]
         page, rest = rows[:max_results], rows[max_results:]
+        self.instances_listed += sum(1 for _, data in page if data.get("recurringEventId"))
         now = datetime.fromtimestamp(self.clock(), UTC)
         body: dict[str, Any] = {
             "kind": "calendar#events",
@@ -400,11 +485,123 @@ class CalendarStore:
             "timeZone": calendar.time_zone,
             "accessRole": calendar.access_role,
             "defaultReminders": [{"method": "popup", "minutes": 10}],
-            "items": [copy.deepcopy(stored.data) for _, stored in page],
+            "items": [copy.deepcopy(data) for _, data in page],
         }
         if rest:
-            body["nextPageToken"] = _b64({**state, "after": page[-1][0]})
+            body["nextPageToken"] = _b64({**state, "after": list(page[-1][0])})
         else:
             snap = {"c": calendar.id, "s": state["snap"], "g": calendar.generation}
             body["nextSyncToken"] = _b64(snap)
         return body
+
+    def instances(
+        self,
+        calendar: FakeCalendar,
+        master: dict[str, Any],
+        lo: datetime | None,
+        hi: datetime,
+    ) -> Iterator[dict[str, Any]]:
+        """The instances of a recurring event that end after `lo` and start before `hi`."""
+        rule = parse_rrule(master.get("recurrence") or [])
+        all_day = "date" in master["start"]
+        zone = ZoneInfo(master["start"].get("timeZone") or calendar.time_zone)
+        first = parse_when(master["start"], calendar.time_zone).astimezone(zone)
+        length = parse_when(master["end"], calendar.time_zone) - first
+        for number, start in enumerate(_occurrences(first, rule)):
+            if rule.count is not None and number >= rule.count:
+                return
+            if rule.until is not None and start > rule.until:
+                return
+            if start >= hi:
+                return
+            end = start + length
+            if lo is not None and end <= lo:
+                continue
+            instance = {k: copy.deepcopy(v) for k, v in master.items() if k != "recurrence"}
+            if all_day:
+                instance["id"] = f"{master['id']}_{start:%Y%m%d}"
+                instance["start"] = {"date": start.date().isoformat()}
+                instance["end"] = {"date": (start + length).date().isoformat()}
+                instance["originalStartTime"] = {"date": start.date().isoformat()}
+            else:
+                instance["id"] = f"{master['id']}_{start.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+                tz = {"timeZone": zone.key}
+                instance["start"] = {"dateTime": start.isoformat(), **tz}
+                instance["end"] = {"dateTime": end.isoformat(), **tz}
+                instance["originalStartTime"] = {"dateTime": start.isoformat(), **tz}
+            instance["recurringEventId"] = master["id"]
+            yield instance
+
+
+@dataclass(frozen=True)
+class RRule:
+    """The part of an RFC 5545 RRULE the fake expands: FREQ, INTERVAL, COUNT, UNTIL."""
+
+    freq: str
+    interval: int = 1
+    count: int | None = None
+    until: datetime | None = None
+
+
+def parse_rrule(lines: list[str]) -> RRule:
+    """The RRULE of an event's `recurrence` lines (400 for what the fake does not model)."""
+    rules = [str(line) for line in lines if str(line).startswith("RRULE:")]
+    if len(rules) != 1:
+        raise ApiError(400, "invalid", "Invalid recurrence rule.")
+    parts = dict(p.split("=", 1) for p in rules[0][len("RRULE:") :].split(";") if "=" in p)
+    freq = parts.get("FREQ", "")
+    if freq not in ("DAILY", "WEEKLY", "YEARLY") or set(parts) - {
+        "FREQ",
+        "INTERVAL",
+        "COUNT",
+        "UNTIL",
+        "BYMONTH",
+        "BYMONTHDAY",
+    }:
+        raise ApiError(400, "invalid", "Invalid recurrence rule (not modelled by the fake).")
+    until = None
+    if "UNTIL" in parts:
+        raw = parts["UNTIL"]
+        try:
+            if "T" in raw:
+                until = datetime.strptime(raw.rstrip("Z"), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+            else:
+                until = datetime.strptime(raw, "%Y%m%d").replace(hour=23, minute=59, tzinfo=UTC)
+        except ValueError as err:
+            raise ApiError(400, "invalid", "Invalid recurrence rule.") from err
+    try:
+        interval = int(parts.get("INTERVAL", "1"))
+        count = int(parts["COUNT"]) if "COUNT" in parts else None
+    except ValueError as err:
+        raise ApiError(400, "invalid", "Invalid recurrence rule.") from err
+    return RRule(freq, max(interval, 1), count, until)
+
+
+def _occurrences(first: datetime, rule: RRule) -> Iterator[datetime]:
+    """Start times of a series, stepping in the wall-clock time of its zone (DST kept)."""
+    wall = first.replace(tzinfo=None)
+    zone = first.tzinfo
+    step = 0
+    while True:
+        if rule.freq == "YEARLY":
+            year = wall.year + step * rule.interval
+            day = min(wall.day, 28) if wall.month == 2 and wall.day == 29 else wall.day
+            moment = wall.replace(year=year, day=day)
+        else:
+            days = step * rule.interval * (7 if rule.freq == "WEEKLY" else 1)
+            moment = wall + timedelta(days=days)
+        yield moment.replace(tzinfo=zone)
+        step += 1
+
+
+def _bound(value: str | None, name: str) -> datetime | None:
+    """A timeMin/timeMax value: RFC 3339 with a mandatory offset (400 otherwise)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ApiError(400, "invalid", f"Bad Request: invalid {name}")
+    return moment

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -41,35 +41,44 @@ def test_the_job_opens_a_channel_per_calendar(
     assert channels.renew_due(rt) == 0  # nothing due until a day before expiry
 
 
-def test_a_notification_queues_a_pull(
+def test_a_notification_pulls_only_the_calendar_it_names(
     client: FlaskClient,
     fake: FakeGoogleCalendar,
     rt: SyncRuntime,
     connected: str,
     clock: MovingClock,
 ) -> None:
-    """A verified notification answers 202 at once and makes the pull due; the worker pulls."""
+    """A verified notification answers 202 at once and makes that calendar's pull due (not
+    the connection's); the worker then reads Jean's calendar only (one user's quota)."""
     engine.sync_now(rt, connected)
     channels.renew_due(rt)
     jean = _channel(rt, JEAN_EMAIL)
     headers, body = fake.notification(jean.channel_id or "", state="sync")
     resp = client.post(URL, data=body, headers=headers)
     assert resp.status_code == 202 and resp.json == {"status": "ok"}  # the handshake
-    assert connection(rt, connected).next_sync_at > clock.now()
+    assert _channel(rt, JEAN_EMAIL).pull_due_at is None
     fake.user_create(
         "Perso",
-        datetime.now(UTC) + timedelta(days=3),
-        datetime.now(UTC) + timedelta(days=3, hours=1),
+        clock.now() + timedelta(days=3),
+        clock.now() + timedelta(days=3, hours=1),
         calendar_id=JEAN_EMAIL,
     )
     fake.reset_counters()
+    scheduled = connection(rt, connected).next_sync_at
     headers, body = fake.notification(jean.channel_id or "")
     resp = client.post(URL, data=body, headers=headers)
     assert resp.status_code == 202 and resp.json == {"status": "queued"}
     assert sum(fake.calls.values()) == 0  # nothing sent to Google during the request
-    assert connection(rt, connected).next_sync_at <= clock.now()
+    assert connection(rt, connected).next_sync_at == scheduled > clock.now()
+    assert (_channel(rt, JEAN_EMAIL).pull_due_at or clock.now()) <= clock.now()
+    assert _channel(rt, PIERRE_EMAIL).pull_due_at is None
     assert engine.run_due(rt) == 1
+    listed = {r.path for r in fake.requests if r.endpoint == "events.list"}
+    assert listed == {f"/calendar/v3/calendars/{JEAN_EMAIL}/events"}
     assert connection(rt, connected).last_stats["busy_created"] == 1
+    assert _channel(rt, JEAN_EMAIL).pull_due_at is None  # met
+    assert connection(rt, connected).next_sync_at == scheduled  # polling unchanged
+    assert engine.run_due(rt) == 0  # nothing left due
 
 
 def test_forged_notifications_are_refused(

@@ -255,7 +255,7 @@ def test_foreign_events_become_busy_periods(
     with rt.db.session() as session:
         busy = session.scalars(select(ExternalBusy)).all()
     assert [(b.source, b.external_id, b.summary) for b in busy] == [
-        ("google-calendar", dentist["id"], "Dentiste")
+        ("google-calendar", dentist["id"], None)  # times only: never the private title
     ]
     assert busy[0].technician_id == tenant.ids["technician_id"]
     refused = book(api, tenant.ids, at(day, 11))

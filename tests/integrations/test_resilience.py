@@ -81,7 +81,7 @@ def test_a_killed_full_sync_resumes_where_it_stopped(
     jean_lists = [r for r in fake.requests if r.endpoint == "events.list" and JEAN_EMAIL in r.path]
     assert len(jean_lists) == (3 if where == "after_page" else 2)  # pages 3(,4),5 only
     assert _busy_count(rt) == 12
-    assert _cursor(rt, JEAN_EMAIL).keys() == {"sync_token"}
+    assert _cursor(rt, JEAN_EMAIL).keys() == {"sync_token", "window"}
 
 
 def test_incremental_sync_is_one_call(
