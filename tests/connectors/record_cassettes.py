@@ -19,11 +19,14 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from hub.integrations.mapping import register_remote_schemas  # noqa: E402
 from tests.connectors.google_calendar_scenarios import (  # noqa: E402
     CASSETTE_DIR,
     SCENARIOS,
     record,
 )
+
+register_remote_schemas()  # what the test session's conftest does: mappings know google.event
 
 
 def main(argv: list[str] | None = None) -> int:
