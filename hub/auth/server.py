@@ -236,9 +236,13 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         grant_id = refresh_token.row.grant_id
         if grant_id is None:
             return ServiceIdentity(refresh_token.row.client_id)
-        grant = get_session().get(OAuthGrant, grant_id)
+        session = get_session()
+        grant = session.get(OAuthGrant, grant_id)
         if grant is None or grant.revoked_at is not None:
             raise InvalidGrantError(description="the grant was revoked")
+        user = session.get(AccountUser, grant.user_id)
+        if user is None or not user.active:
+            raise InvalidGrantError(description="the user of this grant is no longer active")
         return GrantIdentity(grant)
 
     def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:

@@ -103,12 +103,14 @@ def test_410_removes_the_subscription_without_a_disabled_notice(
         ep = s.get(WebhookEndpoint, gone["id"])
         assert ep is not None and not ep.active and ep.disabled_reason == "gone"
     assert receiver.received("/watch") == [], "a platform hook's removal is not an incident"
-    assert granted.get("/v2/integrations/make").status_code in (200, 403)
-    assert api.get("/v2/integrations/make").json["hooks"] == []
+    status = granted.get("/v2/integrations/make").json
+    # The grant is Zapier's app: with its Make hook gone, Make is no longer connected.
+    assert status == {"connected": False, "grants": [], "hooks": []}
+    assert len(granted.get("/v2/integrations/zapier").json["grants"]) == 1
     _customer(api, "Paul")
     dispatcher.run_until_idle()
     assert len(receiver.received("/gone")) == 1
-    assert watcher["id"]
+    assert api.get(f"/v2/webhooks/{watcher['id']}").json["active"] is True
 
 
 def test_hooks_belong_to_their_grant_and_die_with_it(
