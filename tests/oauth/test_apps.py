@@ -12,7 +12,13 @@ from flask.testing import FlaskClient
 
 from hub.cli import main
 from tests.oauth.conftest import Person, connect, sign_in
-from tests.oauth_support import CSRF, MAKE_REDIRECT, ZAPIER_REDIRECT, RegisteredApp
+from tests.oauth_support import (
+    CSRF,
+    MAKE_LEGACY_REDIRECT,
+    MAKE_REDIRECT,
+    ZAPIER_REDIRECT,
+    RegisteredApp,
+)
 from tests.support import Api, Tenant
 
 
@@ -38,7 +44,7 @@ def test_cli_registers_lists_and_revokes_an_app(
         "--redirect-uri",
         MAKE_REDIRECT,
         "--redirect-uri",
-        "https://www.make.com/oauth/cb/app",
+        MAKE_LEGACY_REDIRECT,
         "--env",
         "sandbox",
         "--json",
