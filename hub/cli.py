@@ -179,6 +179,89 @@ def clients_create(account: str, env: str, scopes: str | None, name: str, as_jso
 
 
 @main.group()
+def apps() -> None:
+    """Registered apps (authorization code + PKCE): Zapier, Make, your own."""
+
+
+@apps.command("create")
+@click.option("--name", required=True, help="Shown on the consent page.")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, required=True)
+@click.option("--account", default=None, help="Only this account's users; default: any.")
+@click.option("--env", type=_ENV, default="production", show_default=True)
+@click.option("--scopes", default=None, help="What the app may ask for; default: all but admin.")
+@click.option("--platform", type=click.Choice(["zapier", "make"]), default=None)
+@click.option("--json", "as_json", is_flag=True)
+def apps_create(
+    name: str,
+    redirect_uris: tuple[str, ...],
+    account: str | None,
+    env: str,
+    scopes: str | None,
+    platform: str | None,
+    as_json: bool,
+) -> None:
+    """Register an app; prints client_id and client_secret once."""
+    from hub.services.apps import create_app
+    from hub.services.credentials import CredentialError
+
+    with _closing_session() as session:
+        try:
+            issued = create_app(session, name, list(redirect_uris), account, env, scopes, platform)
+        except CredentialError as exc:
+            raise click.UsageError(str(exc)) from exc
+    _out(
+        as_json,
+        {
+            "client_id": issued.id,
+            "client_secret": issued.secret,
+            "environment": issued.environment,
+            "scope": issued.scopes,
+            "redirect_uris": list(redirect_uris),
+        },
+        f"client_id:     {issued.id}\nclient_secret: {issued.secret}\n"
+        f"environment:   {issued.environment}\nscope:         {issued.scopes}\n"
+        "(the secret is shown once: store it now)",
+    )
+
+
+@apps.command("list")
+@click.option("--account", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def apps_list(account: str | None, as_json: bool) -> None:
+    """The registered apps (with --account: those its users may authorize)."""
+    from hub.services.apps import list_apps
+
+    with _closing_session() as session:
+        rows = list_apps(session, account)
+    text = "\n".join(
+        f"{r['client_id']}  {r['name']}  {r['account_id'] or '(installation)'}  "
+        f"{r['environment']}  grants={r['active_grants']}" + ("  REVOKED" if r["revoked"] else "")
+        for r in rows
+    )
+    _out(as_json, {"data": rows}, text or "no apps")
+
+
+@apps.command("revoke")
+@click.argument("client_id")
+@click.option("--json", "as_json", is_flag=True)
+def apps_revoke(client_id: str, as_json: bool) -> None:
+    """Revoke an app: every grant made to it, their tokens and hooks."""
+    from hub.errors import NotFound
+    from hub.services.apps import revoke_app
+
+    with _closing_session() as session:
+        try:
+            changed = revoke_app(session, client_id)
+        except NotFound as exc:
+            raise click.UsageError(f"unknown app {client_id}") from exc
+    _out(
+        as_json,
+        {"client_id": client_id, "revoked": True, "was_live": changed},
+        f"app {client_id} revoked" + ("" if changed else " (it already was)"),
+    )
+
+
+@main.group()
 def keys() -> None:
     """API keys."""
 

@@ -21,6 +21,7 @@ BLUEPRINT_MODULES = (
     "webhooks",
     "events",
     "integrations",
+    "hooks",
     "payments",
     "credentials",
 )

@@ -20,7 +20,7 @@ from hub.auth.secrets import hash_secret
 from hub.auth.server import AUDIENCE
 from hub.db import get_db
 from hub.errors import ApiError
-from hub.models import ApiKey, OAuthClient, OAuthToken
+from hub.models import AccountUser, ApiKey, OAuthClient, OAuthGrant, OAuthToken
 from hub.timeutil import utcnow
 
 API_KEY_PREFIXES = {"ivk_live_": "production", "ivk_test_": "sandbox"}
@@ -33,7 +33,11 @@ class Principal:
     account_id: str
     environment: str
     scopes: frozenset[str]
-    credential_id: str  # "key:<id>" or "client:<id>": the rate-limit and idempotency key
+    # "key:<id>", "client:<id>" or "grant:<id>": the rate-limit and idempotency key
+    credential_id: str
+    # Set for an access token of an app's grant (authorization code): which grant, which user.
+    grant_id: str | None = None
+    user_id: str | None = None
 
 
 def _unauthenticated(code: str, description: str) -> ApiError:
@@ -137,6 +141,16 @@ def _from_access_token(token: str) -> Principal:
     claims = decoded.claims
     if _cache().get(f"jti:{claims['jti']}") is None:
         _check_stored_row(claims)
+    grant = claims.get("grant")
+    if isinstance(grant, str) and grant:
+        return Principal(
+            str(claims["acct"]),
+            str(claims["env"]),
+            parse_scopes(str(claims.get("scope", ""))),
+            f"grant:{grant}",
+            grant_id=grant,
+            user_id=str(claims["sub"]),
+        )
     return Principal(
         str(claims["acct"]),
         str(claims["env"]),
@@ -150,7 +164,9 @@ def _check_stored_row(claims: dict[str, Any]) -> None:
 
     A signature alone is not enough: the row says which client, account and environment the
     token was issued to and when it expires, so a token whose claims disagree with it (a
-    leaked signing key, a bug in issuance) is refused.
+    leaked signing key, a bug in issuance) is refused. A grant's token is checked against its
+    grant (the user, the user's account, the environment): a revoked grant, or a user who was
+    deactivated, stops it.
     """
     jti = str(claims["jti"])
     with get_db().engine.connect() as conn:
@@ -159,23 +175,42 @@ def _check_stored_row(claims: dict[str, Any]) -> None:
                 OAuthToken.revoked,
                 OAuthToken.client_id,
                 OAuthToken.access_expires_at,
+                OAuthToken.grant_id,
                 OAuthClient.revoked.label("client_revoked"),
                 OAuthClient.account_id,
                 OAuthClient.environment,
+                OAuthGrant.user_id.label("grant_user"),
+                OAuthGrant.account_id.label("grant_account"),
+                OAuthGrant.environment.label("grant_environment"),
+                OAuthGrant.revoked_at.label("grant_revoked_at"),
+                AccountUser.active.label("user_active"),
             )
             .join(OAuthClient, OAuthClient.id == OAuthToken.client_id)
+            .outerjoin(OAuthGrant, OAuthGrant.id == OAuthToken.grant_id)
+            .outerjoin(AccountUser, AccountUser.id == OAuthGrant.user_id)
             .where(OAuthToken.access_jti == jti)
         ).first()
     if row is None or row.revoked or row.client_revoked:
         raise _unauthenticated("INVALID_TOKEN", "revoked token")
+    if row.grant_id is not None:
+        if row.grant_revoked_at is not None or not row.user_active:
+            raise _unauthenticated("INVALID_TOKEN", "revoked token")
+        subject, account, environment = (
+            row.grant_user,
+            row.grant_account,
+            row.grant_environment,
+        )
+    else:
+        subject, account, environment = row.client_id, row.account_id, row.environment
     expires = row.access_expires_at
     if expires.tzinfo is None:  # SQLite hands back naive UTC through Core
         expires = expires.replace(tzinfo=UTC)
     if (
         row.client_id != claims.get("client_id")
-        or row.client_id != claims.get("sub")
-        or row.account_id != claims.get("acct")
-        or row.environment != claims.get("env")
+        or subject != claims.get("sub")
+        or account != claims.get("acct")
+        or environment != claims.get("env")
+        or row.grant_id != claims.get("grant")
         or int(expires.timestamp()) != claims.get("exp")
         or expires <= datetime.now(UTC)
     ):

@@ -16,6 +16,21 @@ SCOPES: dict[str, str] = {
     "account:admin": "Administration du compte : révocation des clés API et des clients OAuth",
 }
 
+# The same, for the consent page in English (French is SCOPES).
+SCOPES_EN: dict[str, str] = {
+    "appointments:read": "Read appointments",
+    "appointments:write": "Create and change appointments",
+    "customers:read": "Read customers",
+    "customers:write": "Create and change customers",
+    "services:read": "Read services",
+    "services:write": "Create and change services",
+    "teams:read": "Read teams and technicians",
+    "teams:write": "Create and change teams and technicians",
+    "webhooks:manage": "Manage webhooks",
+    "integrations:manage": "Manage integrations",
+    "account:admin": "Account administration: revoke API keys and OAuth clients",
+}
+
 ALL_SCOPES = frozenset(SCOPES)
 # What a credential created without a scope list holds: everything but administration, which
 # must be asked for by name (a leaked everyday key cannot revoke the others).

@@ -1,4 +1,5 @@
-"""The OAuth 2.0 authorization server (Authlib): client credentials, refresh, revocation."""
+"""The OAuth 2.0 authorization server (Authlib): client credentials, authorization code with
+PKCE (S256) for registered apps, refresh, revocation."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
-from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, grants
-from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidScopeError
+from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin, grants
+from authlib.oauth2.rfc6749.errors import (
+    InvalidGrantError,
+    InvalidRequestError,
+    InvalidScopeError,
+)
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, current_app
 from flask import request as flask_request
 from joserfc import jwt
@@ -21,12 +27,14 @@ from sqlalchemy import select, update
 from werkzeug.datastructures import MultiDict
 
 from hub import crypto
+from hub.auth import grants as grant_store
 from hub.auth.cache import TTLCache
 from hub.auth.keys import KeyStore
 from hub.auth.scopes import ALL_SCOPES, format_scopes, parse_scopes
 from hub.auth.secrets import check_secret, generate_secret, hash_secret
 from hub.db import get_db, get_session, transaction
-from hub.models import OAuthClient, OAuthToken
+from hub.ids import new_id
+from hub.models import AccountUser, OAuthClient, OAuthCode, OAuthGrant, OAuthToken
 from hub.timeutil import utcnow
 
 AUDIENCE = "ivalid-api"
@@ -57,8 +65,13 @@ class Client(ClientMixin):
             )
         return format_scopes(requested)
 
+    @property
+    def is_app(self) -> bool:
+        return self.row.kind == "app"
+
     def check_redirect_uri(self, redirect_uri: str) -> bool:
-        return False
+        """Exact match with a registered URI (no prefix, no pattern: RFC 9700 2.1)."""
+        return self.is_app and redirect_uri in (self.row.redirect_uris or [])
 
     def check_client_secret(self, client_secret: str) -> bool:
         return check_secret(client_secret, self.row.secret_hash)
@@ -67,9 +80,11 @@ class Client(ClientMixin):
         return method in AUTH_METHODS
 
     def check_response_type(self, response_type: str) -> bool:
-        return False
+        return self.is_app and response_type == "code"
 
     def check_grant_type(self, grant_type: str) -> bool:
+        if self.is_app:
+            return grant_type in ("authorization_code", "refresh_token")
         return grant_type in ("client_credentials", "refresh_token")
 
 
@@ -107,6 +122,45 @@ class ServiceIdentity:
         return self.client_id
 
 
+class GrantIdentity:
+    """The "user" of an app's token: the account user who granted it, through one grant."""
+
+    def __init__(self, grant: OAuthGrant) -> None:
+        self.grant_id = grant.id
+        self.user_id = grant.user_id
+        self.account_id = grant.account_id
+        self.environment = grant.environment
+
+    def get_user_id(self) -> str:
+        return self.user_id
+
+
+class ConsentUser:
+    """Who allows at the consent page: an account user (the dashboard's signed-in user)."""
+
+    def __init__(self, user_id: str, account_id: str) -> None:
+        self.user_id = user_id
+        self.account_id = account_id
+
+    def get_user_id(self) -> str:
+        return self.user_id
+
+
+class StoredCode(AuthorizationCodeMixin):
+    """Authlib's view of an OAuthCode row."""
+
+    def __init__(self, row: OAuthCode) -> None:
+        self.row = row
+        self.code_challenge = row.code_challenge
+        self.code_challenge_method = row.code_challenge_method
+
+    def get_redirect_uri(self) -> str:
+        return self.row.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.row.scope
+
+
 class JsonAwareRequest(FlaskOAuth2Request):
     """An OAuth request whose parameters come from the form or, as the spec shows, a JSON body."""
 
@@ -137,7 +191,9 @@ class _MergedValues:
 class HubAuthorizationServer(AuthorizationServer):
     """Authlib's Flask server, reading JSON bodies too."""
 
-    def create_oauth2_request(self, request: Any) -> JsonAwareRequest:
+    def create_oauth2_request(self, request: Any) -> FlaskOAuth2Request:
+        if flask_request.path == "/oauth/authorize":  # query string (and the consent form)
+            return FlaskOAuth2Request(flask_request)
         return JsonAwareRequest(flask_request)
 
 
@@ -176,8 +232,18 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             return None
         return StoredToken(row)
 
-    def authenticate_user(self, refresh_token: StoredToken) -> ServiceIdentity:
-        return ServiceIdentity(refresh_token.row.client_id)
+    def authenticate_user(self, refresh_token: StoredToken) -> ServiceIdentity | GrantIdentity:
+        grant_id = refresh_token.row.grant_id
+        if grant_id is None:
+            return ServiceIdentity(refresh_token.row.client_id)
+        session = get_session()
+        grant = session.get(OAuthGrant, grant_id)
+        if grant is None or grant.revoked_at is not None:
+            raise InvalidGrantError(description="the grant was revoked")
+        user = session.get(AccountUser, grant.user_id)
+        if user is None or not user.active:
+            raise InvalidGrantError(description="the user of this grant is no longer active")
+        return GrantIdentity(grant)
 
     def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
         """Rotate the presented refresh token: exactly one caller wins the conditional update."""
@@ -201,7 +267,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
                 .execution_options(synchronize_session=False)
             ).rowcount  # type: ignore[attr-defined]
             if claimed == 1:
-                session.add(_token_row(token, stored.row.client_id, stored.row.family_id))
+                session.add(
+                    _token_row(
+                        token, stored.row.client_id, stored.row.family_id, stored.row.grant_id
+                    )
+                )
         if claimed != 1:  # another worker rotated it first: answer what it answered
             return self._replay_or_revoke(stored.row.id)
         return 200, token, self.TOKEN_RESPONSE_HEADER
@@ -222,22 +292,33 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         raise InvalidGrantError(description="refresh token already used: its family is revoked")
 
 
-def revoke_family(family_id: str) -> None:
-    """Revoke every token pair descending from one grant (and forget them in this process)."""
+def revoke_family(family_id: str, reason: str = "refresh_reuse") -> None:
+    """Revoke every token pair descending from one grant (and forget them in this process).
+
+    A family of an app's grant takes its grant along: the grant, all its tokens, its hooks.
+    """
     session = get_session()
     with transaction(session):
-        jtis = session.scalars(
-            select(OAuthToken.access_jti).where(OAuthToken.family_id == family_id)
-        ).all()
+        jtis = list(
+            session.scalars(
+                select(OAuthToken.access_jti).where(OAuthToken.family_id == family_id)
+            ).all()
+        )
+        grant_ids = {
+            g
+            for g in session.scalars(
+                select(OAuthToken.grant_id).where(OAuthToken.family_id == family_id)
+            ).all()
+            if g
+        }
         session.execute(
             update(OAuthToken)
             .where(OAuthToken.family_id == family_id)
             .values(revoked=True, successor=None)
             .execution_options(synchronize_session=False)
         )
-    cache = current_app.extensions["ivalid_credential_cache"]
-    for jti in jtis:
-        cache.discard(f"jti:{jti}")
+        jtis += grant_store.revoke_rows(session, sorted(grant_ids), reason, utcnow())
+    grant_store.forget(jtis)
 
 
 class HubRevocationEndpoint(RevocationEndpoint):
@@ -267,7 +348,7 @@ class HubRevocationEndpoint(RevocationEndpoint):
 
     def revoke_token(self, token: StoredToken, request: Any) -> None:
         if token.by_refresh:
-            revoke_family(token.row.family_id)
+            revoke_family(token.row.family_id, "revoked_by_client")
             return
         session = get_session()
         with transaction(session):
@@ -304,7 +385,7 @@ class AccessTokenGenerator(BearerTokenGenerator):
         now = int(time.time())
         key = self.keystore.signing_key()
         row = client.row
-        claims = {
+        claims: dict[str, Any] = {
             "iss": self.issuer,
             "sub": row.id,
             "client_id": row.id,
@@ -316,11 +397,17 @@ class AccessTokenGenerator(BearerTokenGenerator):
             "acct": row.account_id,
             "env": row.environment,
         }
+        if isinstance(user, GrantIdentity):  # acts for the user's account, through the grant
+            claims.update(
+                sub=user.user_id, acct=user.account_id, env=user.environment, grant=user.grant_id
+            )
         header = {"alg": "RS256", "typ": "at+jwt", "kid": key.kid}
         return jwt.encode(header, claims, key)
 
 
-def _token_row(token: dict[str, Any], client_id: str, family_id: str | None) -> OAuthToken:
+def _token_row(
+    token: dict[str, Any], client_id: str, family_id: str | None, grant_id: str | None = None
+) -> OAuthToken:
     """The row of an issued pair: the jti and the refresh token's hash, never the tokens."""
     claims = _unverified_claims(token["access_token"])
     issued = datetime.fromtimestamp(claims["iat"], UTC)
@@ -337,6 +424,7 @@ def _token_row(token: dict[str, Any], client_id: str, family_id: str | None) -> 
         if has_refresh
         else None,
         family_id=family_id or claims["jti"],
+        grant_id=grant_id,
     )
 
 
@@ -345,6 +433,124 @@ def _save_token(token: dict[str, Any], request: Any) -> None:
     session = get_session()
     with transaction(session):
         session.add(_token_row(token, request.client.get_client_id(), None))
+
+
+class S256Challenge(CodeChallenge):
+    """PKCE required on every authorization request, S256 only (`plain` and a missing method,
+    which RFC 7636 reads as plain, are refused)."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+
+    def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
+        data = grant.request.payload.data
+        if not data.get("code_challenge"):
+            raise InvalidRequestError("Missing 'code_challenge' (PKCE is required)")
+        if data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("'code_challenge_method' must be S256")
+        super().validate_code_challenge(grant, redirect_uri)
+
+
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+    """Authorization code for registered apps: single-use, short-lived codes bound to the client,
+    redirect URI, user and PKCE challenge; the exchange makes one grant (OAuthGrant), whose
+    tokens form one refresh family. A code presented again revokes that grant (RFC 6749 4.1.2).
+    """
+
+    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+    AUTHORIZATION_CODE_LENGTH = 48
+
+    def save_authorization_code(self, code: str, request: Any) -> None:
+        settings = current_app.config["IVALID"]
+        client: Client = request.client
+        now = utcnow()
+        data = request.payload.data
+        session = get_session()
+        with transaction(session):
+            session.add(
+                OAuthCode(
+                    code_hash=hash_secret(code),
+                    client_id=client.get_client_id(),
+                    user_id=request.user.get_user_id(),
+                    environment=client.row.environment,
+                    redirect_uri=request.payload.redirect_uri,
+                    scope=request.scope,
+                    code_challenge=data["code_challenge"],
+                    code_challenge_method=data["code_challenge_method"],
+                    created_at=now,
+                    expires_at=now + timedelta(seconds=settings.authorization_code_ttl),
+                )
+            )
+
+    def query_authorization_code(self, code: str, client: Client) -> StoredCode | None:
+        """The live code of this client; a used one is a replay: its grant is revoked."""
+        session = get_session()
+        row = session.get(OAuthCode, hash_secret(code))
+        if row is None or row.client_id != client.get_client_id():
+            return None
+        if row.used_at is not None:
+            self._revoke_replayed(row.code_hash)
+            return None
+        if row.expires_at <= utcnow():
+            return None
+        return StoredCode(row)
+
+    def _revoke_replayed(self, code_hash: str) -> None:
+        session = get_session()
+        with transaction(session):
+            row = session.get(OAuthCode, code_hash, populate_existing=True)
+            grant_id = row.grant_id if row is not None else None
+            jtis = (
+                grant_store.revoke_rows(session, [grant_id], "code_replay", utcnow())
+                if grant_id
+                else []
+            )
+        grant_store.forget(jtis)
+
+    def delete_authorization_code(self, authorization_code: StoredCode) -> None:
+        """Nothing left to do: create_token_response claimed the code when it issued."""
+
+    def authenticate_user(self, authorization_code: StoredCode) -> ConsentUser | None:
+        user = get_session().get(AccountUser, authorization_code.row.user_id)
+        if user is None or not user.active:
+            return None
+        return ConsentUser(user.id, user.account_id)
+
+    def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        """Claim the code (one winner), make the grant, issue its first pair: one transaction."""
+        client: Client = self.request.client
+        code: StoredCode = self.request.authorization_code
+        user = self.authenticate_user(code)
+        if user is None:
+            raise InvalidGrantError(description="the user of this code is no longer active")
+        session = get_session()
+        now = utcnow()
+        grant = OAuthGrant(
+            id=new_id("grt"),
+            client_id=client.get_client_id(),
+            user_id=user.user_id,
+            account_id=user.account_id,
+            environment=code.row.environment,
+            scope=code.get_scope(),
+        )
+        token = self.generate_token(
+            user=GrantIdentity(grant), scope=code.get_scope(), include_refresh_token=True
+        )
+        with transaction(session):
+            claimed = session.execute(
+                update(OAuthCode)
+                .where(OAuthCode.code_hash == code.row.code_hash, OAuthCode.used_at.is_(None))
+                .values(used_at=now, grant_id=grant.id)
+                .execution_options(synchronize_session=False)
+            ).rowcount  # type: ignore[attr-defined]
+            if claimed == 1:
+                session.add(grant)
+                session.flush()
+                session.add(_token_row(token, client.get_client_id(), None, grant.id))
+        if claimed != 1:  # another request exchanged it first: a replay
+            self._revoke_replayed(code.row.code_hash)
+            raise InvalidGrantError(description="authorization code already used")
+        return 200, token, self.TOKEN_RESPONSE_HEADER
 
 
 def _query_client(client_id: str) -> Client | None:
@@ -365,6 +571,7 @@ def init_oauth(app: Flask) -> None:
     generator = AccessTokenGenerator(keystore, settings.public_url, settings.access_token_ttl)
     server.register_token_generator("default", generator)
     server.register_grant(ClientCredentialsGrant)
+    server.register_grant(AuthorizationCodeGrant, [S256Challenge(required=True)])
     server.register_grant(RefreshTokenGrant)
     server.register_endpoint(HubRevocationEndpoint)
     app.extensions["ivalid_oauth"] = server

@@ -135,6 +135,8 @@ def subscribes(endpoint: WebhookEndpoint, event: Event) -> bool:
     created while older events still wait to be dispatched is not handed that backlog)."""
     if event.created_at < endpoint.created_at:
         return False
+    if endpoint.platform is not None:  # a REST hook: its one event, never the broadcasts
+        return event.type in (endpoint.events or ())
     if event.type in BROADCAST_TYPES and (event.data or {}).get("id") != endpoint.id:
         return True
     return event.type in (endpoint.events or ())

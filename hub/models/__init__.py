@@ -1,6 +1,14 @@
 """SQLAlchemy 2 typed models, one module per aggregate; importing this registers them all."""
 
-from hub.models.account import Account, ApiKey, OAuthClient, OAuthToken, SigningKey
+from hub.models.account import (
+    Account,
+    ApiKey,
+    OAuthClient,
+    OAuthCode,
+    OAuthGrant,
+    OAuthToken,
+    SigningKey,
+)
 from hub.models.appointment import Appointment, ExternalBusy
 from hub.models.catalog import Service
 from hub.models.customer import Customer
@@ -34,6 +42,8 @@ __all__ = [
     "IntegrationStream",
     "Notification",
     "OAuthClient",
+    "OAuthCode",
+    "OAuthGrant",
     "OAuthToken",
     "Payment",
     "SandboxReset",

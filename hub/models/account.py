@@ -24,19 +24,82 @@ class Account(Timestamped, Base):
 
 
 class OAuthClient(Timestamped, Base):
-    """A client_credentials client of one account and environment; the secret kept as a hash."""
+    """An OAuth client; the secret kept as a hash.
+
+    `kind` "service": a client_credentials client of one account and environment (its tokens
+    act for that account). `kind` "app": a registered app (Zapier, Make, …) that account users
+    authorize with the authorization-code grant; it belongs to one account, or to the whole
+    installation when `account_id` is None, and its tokens act for the authorizing user's
+    account (see OAuthGrant). `environment` is the environment an app's grants act in.
+    """
 
     __tablename__ = "oauth_clients"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the client_id
-    account_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    account_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("accounts.id", ondelete="CASCADE"), index=True, nullable=True
     )
     environment: Mapped[str] = mapped_column(String(12))
     name: Mapped[str] = mapped_column(String(200), default="")
     secret_hash: Mapped[str] = mapped_column(String(128))
     scopes: Mapped[str] = mapped_column(Text)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[str] = mapped_column(String(12), default="service", server_default="service")
+    redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # "zapier" | "make" | None: which automation platform the app is (shown by
+    # GET /v2/integrations/{platform}).
+    platform: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class OAuthGrant(Timestamped, Base):
+    """An account user's authorization of an app for scopes: one connection of the app.
+
+    Each authorization-code exchange makes one grant, whose tokens form one refresh family.
+    Revoking the grant (the user in the dashboard, a reused refresh token, a replayed code)
+    revokes its tokens and removes its REST hooks.
+    """
+
+    __tablename__ = "oauth_grants"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    client_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("oauth_clients.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("account_users.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    environment: Mapped[str] = mapped_column(String(12))
+    scope: Mapped[str] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class OAuthCode(Base):
+    """An authorization code (only its SHA-256 kept): single use, short-lived, bound to the
+    client, redirect URI, user and PKCE challenge. `grant_id` is set when it is exchanged, so
+    a replay can revoke what it issued."""
+
+    __tablename__ = "oauth_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("oauth_clients.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("account_users.id", ondelete="CASCADE")
+    )
+    environment: Mapped[str] = mapped_column(String(12))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text)
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    grant_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class ApiKey(Timestamped, Base):
@@ -82,6 +145,11 @@ class OAuthToken(Base):
     family_id: Mapped[str] = mapped_column(String(64), index=True)
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     successor: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The grant (authorization-code connection) the family belongs to; None for
+    # client_credentials families.
+    grant_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("oauth_grants.id", ondelete="CASCADE"), index=True, nullable=True
+    )
 
 
 class SigningKey(Base):

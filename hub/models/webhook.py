@@ -45,6 +45,16 @@ class WebhookEndpoint(TenantOwned, Base):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Events in a row whose every attempt failed; 20 disables the endpoint.
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # A REST hook of an automation platform ("zapier" | "make"), None for a /v2/webhooks
+    # endpoint. A hook is subscribed to one event, owned by the credential that made it
+    # (`owner_credential`, and `grant_id` when that credential is a grant's token), and is
+    # removed (inactive, `disabled_reason` "gone" / "unsubscribed" / "grant_revoked") rather
+    # than deleted, so its delivery log stays readable.
+    platform: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    grant_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("oauth_grants.id", ondelete="CASCADE"), index=True, nullable=True
+    )
+    owner_credential: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class WebhookDelivery(Base):

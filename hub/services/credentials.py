@@ -175,7 +175,11 @@ def list_credentials(session: Session, account_id: str, environment: str) -> dic
     ).all()
     clients = session.scalars(
         select(OAuthClient)
-        .where(OAuthClient.account_id == account_id, OAuthClient.environment == environment)
+        .where(
+            OAuthClient.account_id == account_id,
+            OAuthClient.environment == environment,
+            OAuthClient.kind == "service",
+        )
         .order_by(OAuthClient.created_at.desc(), OAuthClient.id)
     ).all()
     issued = dict(

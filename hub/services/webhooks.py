@@ -35,6 +35,8 @@ EVENT_RETENTION = timedelta(days=30)
 
 DISABLED_MESSAGES = {
     "gone": "Le point de terminaison a répondu 410 Gone : il a été désactivé.",
+    "unsubscribed": "Le hook a été désabonné par la plateforme.",
+    "grant_revoked": "L'autorisation de l'application a été révoquée.",
     "failing": "Les 20 derniers événements ont échoué à chaque tentative : "
     "le point de terminaison a été désactivé.",
 }
@@ -133,6 +135,7 @@ def create(
             .where(
                 WebhookEndpoint.account_id == p.account_id,
                 WebhookEndpoint.environment == p.environment,
+                WebhookEndpoint.platform.is_(None),
             )
         )
         if (count or 0) >= MAX_ENDPOINTS:
@@ -156,12 +159,13 @@ def create(
 
 
 def list_(session: Session, p: Principal, q: PageQuery, settings: Settings) -> dict[str, Any]:
-    """A page of the caller's endpoints, oldest first."""
+    """A page of the caller's endpoints, oldest first (not the platforms' REST hooks)."""
     stmt = (
         select(WebhookEndpoint)
         .where(
             WebhookEndpoint.account_id == p.account_id,
             WebhookEndpoint.environment == p.environment,
+            WebhookEndpoint.platform.is_(None),
         )
         .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
     )
@@ -239,7 +243,9 @@ def disable(
 ) -> bool:
     """Disable an endpoint (if still active) and cancel its pending deliveries.
 
-    With `emit`, record `webhook.disabled` (delivered to the account's other endpoints).
+    With `emit`, record `webhook.disabled` (delivered to the account's other endpoints);
+    never for a platform's REST hook, whose removal by a 410 is the platform's way to
+    unsubscribe (hub/services/hooks.py).
     Returns False when the endpoint was already disabled: two workers reaching the same
     verdict disable it, and announce it, once.
     """
@@ -263,12 +269,15 @@ def disable(
         )
         .execution_options(synchronize_session=False)
     )
-    if emit:
-        row = session.execute(
-            select(
-                WebhookEndpoint.account_id, WebhookEndpoint.environment, WebhookEndpoint.url
-            ).where(WebhookEndpoint.id == endpoint_id)
-        ).one()
+    row = session.execute(
+        select(
+            WebhookEndpoint.account_id,
+            WebhookEndpoint.environment,
+            WebhookEndpoint.url,
+            WebhookEndpoint.platform,
+        ).where(WebhookEndpoint.id == endpoint_id)
+    ).one()
+    if emit and row.platform is None:
         events.record(
             session,
             row.account_id,
