@@ -11,6 +11,7 @@ from typing import Any
 import requests
 
 from tests.dates import workday
+from tests.oauth_support import CSRF, PASSWORD, RegisteredApp, consent_form, pkce_pair
 from tests.sdk.sdk_support import LiveHub, _ivalid_command, _parse_demo, start_hub
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -32,10 +33,10 @@ class AppsHub:
         """`http://127.0.0.1:PORT`."""
         return self.live.origin
 
-    def new_account(self, name: str) -> dict[str, Any]:
-        """Another sandbox account with the demo data (`ivalid demo --json`) on this hub."""
+    def ivalid(self, *args: str) -> str:
+        """Run an `ivalid` command on this hub's database, as its operator would."""
         done = subprocess.run(
-            [*_ivalid_command(), "demo", "--name", name, "--json"],
+            [*_ivalid_command(), *args],
             env=self.live.env,
             cwd=self.live.log_path.parent,
             capture_output=True,
@@ -44,8 +45,63 @@ class AppsHub:
             check=False,
         )
         if done.returncode != 0:
-            raise RuntimeError(f"ivalid demo failed:\n{done.stdout}\n{done.stderr}")
-        return _parse_demo(done.stdout)
+            raise RuntimeError(f"ivalid {args[0]} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    def new_account(self, name: str) -> dict[str, Any]:
+        """Another sandbox account with the demo data (`ivalid demo --json`) on this hub."""
+        return _parse_demo(self.ivalid("demo", "--name", name, "--json"))
+
+    def register_app(
+        self, account_id: str, name: str, redirect_uri: str, platform: str
+    ) -> RegisteredApp:
+        """`ivalid apps create` for the account's sandbox: the app's client id and secret."""
+        out = json.loads(
+            self.ivalid(
+                "apps",
+                "create",
+                "--name",
+                name,
+                "--redirect-uri",
+                redirect_uri,
+                "--account",
+                account_id,
+                "--env",
+                "sandbox",
+                "--platform",
+                platform,
+                "--json",
+            )
+        )
+        return RegisteredApp(out["client_id"], out["client_secret"], redirect_uri)
+
+    def new_user(self, account_id: str, email: str) -> str:
+        """`ivalid users create`, then the password chosen through the one-time link."""
+        out = json.loads(
+            self.ivalid(
+                "users",
+                "create",
+                "--account",
+                account_id,
+                "--email",
+                email,
+                "--role",
+                "owner",
+                "--json",
+            )
+        )
+        with requests.Session() as http:
+            page = http.get(out["set_password_url"], timeout=30)
+            token = CSRF.search(page.text)
+            assert page.status_code == 200 and token, page.text[:300]
+            done = http.post(
+                out["set_password_url"],
+                data={"csrf_token": token.group(1), "password": PASSWORD, "confirm": PASSWORD},
+                allow_redirects=False,
+                timeout=30,
+            )
+            assert done.status_code == 302, done.text[:300]
+        return email
 
 
 def start_apps_hub(workdir: Path) -> AppsHub:
@@ -55,6 +111,48 @@ def start_apps_hub(workdir: Path) -> AppsHub:
         {"IVALID_WEBHOOK_ALLOWLIST": "127.0.0.1/32,localhost", "IVALID_WORKER_POLL": "0.2"},
     )
     return AppsHub(live)
+
+
+def consent(base_url: str, authorize_url: str, email: str) -> dict[str, str]:
+    """What the user does on the hub after the platform sent him to `authorize_url`: sign in
+    (the dashboard's form), allow on the consent page. The redirect's query parameters."""
+    from urllib.parse import parse_qs, urljoin, urlsplit
+
+    with requests.Session() as http:
+        page = http.get(authorize_url, timeout=30)
+        if "/dashboard/login" in page.url:
+            token = CSRF.search(page.text)
+            assert token, "no CSRF token on the sign-in page"
+            nxt = parse_qs(urlsplit(page.url).query).get("next", [""])[0]
+            page = http.post(
+                urljoin(base_url, "/dashboard/login"),
+                data={
+                    "email": email,
+                    "password": PASSWORD,
+                    "csrf_token": token.group(1),
+                    "next": nxt,
+                },
+                timeout=30,
+            )
+        assert page.status_code == 200, page.text[:500]
+        action, csrf = consent_form(page.text)
+        resp = http.post(
+            urljoin(base_url, action),
+            data={"csrf_token": csrf, "decision": "allow"},
+            allow_redirects=False,
+            timeout=30,
+        )
+    assert resp.status_code == 302, resp.text[:500]
+    return {k: v[0] for k, v in parse_qs(urlsplit(resp.headers["Location"]).query).items()}
+
+
+def with_pkce(url: str) -> tuple[str, str]:
+    """`url` with the S256 challenge the platform adds, and the verifier it keeps."""
+    from urllib.parse import urlencode
+
+    verifier, challenge = pkce_pair()
+    extra = urlencode({"code_challenge": challenge, "code_challenge_method": "S256"})
+    return f"{url}&{extra}", verifier
 
 
 def app_tokens(hub: AppsHub, account: dict[str, Any]) -> dict[str, str]:

@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.apps.apps_support import APPS_DIR, AppsHub, app_tokens, booking_day, fixture_json
+from tests.apps.apps_support import (
+    APPS_DIR,
+    AppsHub,
+    booking_day,
+    consent,
+    fixture_json,
+    with_pkce,
+)
+from tests.oauth_support import ZAPIER_REDIRECT
 
 ZAPIER_DIR: Path = APPS_DIR / "zapier"
 NODE = shutil.which("node")
@@ -55,15 +63,45 @@ def test_the_definition_validates_offline(zapier_project: Path) -> None:
     assert "structurally sound" in done.stdout
 
 
+def _codes(apps_hub: AppsHub, env: dict[str, str], email: str, count: int) -> list[dict[str, str]]:
+    """Authorization codes obtained as Zapier obtains them, from the app's own authorize URL.
+
+    The app builds the URL (its `authorizeUrl`); the challenge is added as Zapier adds it
+    (`enablePkce`); the user signs in and allows on the hub's consent page; the code comes
+    back on the redirect URI with the state. Each code goes with its verifier.
+    """
+    assert NODE is not None
+    codes = []
+    for n in range(count):
+        state = f"zap-state-{n}"
+        script = (
+            "const a = require('./index.js').authentication.oauth2Config;"
+            f"console.log(a.authorizeUrl(null, {{inputData: {{redirect_uri: "
+            f"'{ZAPIER_REDIRECT}', state: '{state}'}}}}))"
+        )
+        done = _run([NODE, "-e", script], env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        url, verifier = with_pkce(done.stdout.strip())
+        back = consent(apps_hub.origin, url, email)
+        assert back.get("state") == state and back.get("code"), back
+        codes.append(
+            {"code": back["code"], "code_verifier": verifier, "redirect_uri": ZAPIER_REDIRECT}
+        )
+    return codes
+
+
 def test_the_app_suite_on_a_live_hub(zapier_project: Path, apps_hub: AppsHub) -> None:
     """Authentication and refresh, every trigger, action, search and dropdown (test/*.test.js)."""
     account = apps_hub.new_account("Zapier Climatisation")
+    app = apps_hub.register_app(account["account_id"], "Zapier", ZAPIER_REDIRECT, "zapier")
+    email = apps_hub.new_user(account["account_id"], "owner.zapier@ivalid-tests.fr")
     env = _env()
     env["IVALID_URL"] = apps_hub.origin
-    env["CLIENT_ID"] = account["client_id"]
-    env["CLIENT_SECRET"] = account["client_secret"]
+    env["CLIENT_ID"] = app.client_id
+    env["CLIENT_SECRET"] = app.client_secret
+    code, spare = _codes(apps_hub, env, email, 2)
     env["IVALID_TEST_ZAPIER"] = fixture_json(
-        apps_hub, account, day=booking_day(2), tokens=app_tokens(apps_hub, account)
+        apps_hub, account, day=booking_day(2), code=code, spare_code=spare, user_email=email
     )
     assert NODE is not None
     done = _run([NODE, "--test", "--test-reporter=tap", "test/app.test.js"], env, timeout=300)

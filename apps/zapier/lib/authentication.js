@@ -24,7 +24,9 @@ const SCOPES = [
 const tokens = (z, response, what) => {
   const data = response.data || {};
   if (response.status !== 200 || !data.access_token) {
-    const reason = data.error_description || data.error || `HTTP ${response.status}`;
+    const reason = data.error
+      ? `${data.error}${data.error_description ? ` (${data.error_description})` : ''}`
+      : `HTTP ${response.status}`;
     throw new z.errors.Error(`iValid refused the ${what}: ${reason}`, 'OAUTH_ERROR', response.status);
   }
   const out = { access_token: data.access_token };

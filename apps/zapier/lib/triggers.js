@@ -51,9 +51,9 @@ const hookTrigger = ({ key, noun, label, description, event, list, item, sample,
           method: 'DELETE',
           skipThrowForStatus: true,
         });
-        if (response.status === 404) return { id, deleted: false }; // already gone
-        if (response.status >= 400) response.throwForStatus();
-        return { id, deleted: true };
+        // 204, also for a hook already removed; 404 if it is not (or no longer) this grant's.
+        if (response.status >= 400 && response.status !== 404) response.throwForStatus();
+        return { id, unsubscribed: true };
       },
       perform: (z, bundle) => {
         const object = deliveredObject(bundle, event);
