@@ -76,7 +76,13 @@ class AppsHub:
         return RegisteredApp(out["client_id"], out["client_secret"], redirect_uri)
 
     def new_user(self, account_id: str, email: str) -> str:
-        """`ivalid users create`, then the password chosen through the one-time link."""
+        """`ivalid users create`, then the password chosen through the one-time link.
+
+        The address gets the account's id appended (`owner+acct_…@…`): a PostgreSQL test
+        database outlives one run, and an e-mail signs in to one account only.
+        """
+        local, domain = email.split("@")
+        email = f"{local}+{account_id.lower()}@{domain}"
         out = json.loads(
             self.ivalid(
                 "users",

@@ -16,8 +16,12 @@ from tests.sdk.sdk_support import start_worker, stop_hub, stop_worker
 
 
 @pytest.fixture(scope="package")
-def apps_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppsHub]:
-    """The live hub the Zapier suite and the Make runner share (each has its own account)."""
+def apps_hub(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[AppsHub]:
+    """The live hub the Zapier suite and the Make runner share (each has its own account).
+
+    After `database_url`: on PostgreSQL that fixture resets the test database and sets the
+    encryption key ring every process reading it (this hub too) must share.
+    """
     hub = start_apps_hub(tmp_path_factory.mktemp("apps-hub"))
     worker = start_worker(hub.live)
     yield hub
