@@ -39,7 +39,8 @@ class Settings:
     # A rotated refresh token presented again within this many seconds answers the same
     # successor (two workers refreshing at once); later, it revokes its whole family.
     refresh_grace_seconds: int = 10
-    # Lifetime of an authorization code (RFC 6749 4.1.2 recommends 10 minutes at most).
+    # Lifetime of an authorization code (RFC 6749 4.1.2 recommends 10 minutes at most: longer
+    # values are capped at 600).
     authorization_code_ttl: int = 300
     idempotency_ttl: int = 24 * 3600
     webhook_allowlist: str = ""

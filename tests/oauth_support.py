@@ -32,7 +32,10 @@ FORM_ACTION = re.compile(
 )
 PASSWORD = "correct horse battery"
 ZAPIER_REDIRECT = "https://zapier.com/dashboard/auth/oauth/return/App123CLIAPI/"
-MAKE_REDIRECT = "https://www.integromat.com/oauth/cb/app"
+# Make's callback for custom apps (`oauth.localRedirectUri` / `oauth.makeRedirectUri`), and the
+# older one (`oauth.redirectUri`) that existing apps still use.
+MAKE_REDIRECT = "https://www.make.com/oauth/cb/app"
+MAKE_LEGACY_REDIRECT = "https://www.integromat.com/oauth/cb/app"
 
 
 @dataclass(frozen=True)

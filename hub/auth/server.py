@@ -478,7 +478,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                     code_challenge=data["code_challenge"],
                     code_challenge_method=data["code_challenge_method"],
                     created_at=now,
-                    expires_at=now + timedelta(seconds=settings.authorization_code_ttl),
+                    expires_at=now + timedelta(seconds=min(settings.authorization_code_ttl, 600)),
                 )
             )
 

@@ -2,7 +2,9 @@
 
 Idempotency keys go once their lifetime (`IVALID_IDEMPOTENCY_TTL`) is over, OAuth token rows
 once both their access and refresh tokens have expired, and the encrypted answer a rotated
-refresh token keeps for racing callers once its grace is over.
+refresh token keeps for racing callers once its grace is over. Authorization codes are kept a
+day past their expiry (a code replayed within it still revokes the grant it issued; later, its
+tokens are short of their refresh lifetime anyway but the code is simply unknown).
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from hub.models import (
     Event,
     IdempotencyRecord,
     Notification,
+    OAuthCode,
     OAuthToken,
     WebhookAttempt,
     WebhookDelivery,
 )
 
 KEEP = timedelta(days=30)
+CODE_KEEP = timedelta(days=1)
 BATCH = 1000  # rows per transaction: never hold the (SQLite) write lock for long
 
 
@@ -74,7 +78,8 @@ def purge(db: Database, now: datetime) -> dict[str, int]:
 
 
 def purge_credentials(db: Database, settings: Settings, now: datetime) -> dict[str, int]:
-    """Delete expired idempotency keys and OAuth tokens; drop successors past their grace."""
+    """Delete expired idempotency keys, OAuth tokens and authorization codes; drop successors
+    past their grace."""
     idempotency_cutoff = now - timedelta(seconds=settings.idempotency_ttl)
     removed = {
         "idempotency_keys": _purge(
@@ -89,6 +94,9 @@ def purge_credentials(db: Database, settings: Settings, now: datetime) -> dict[s
             OAuthToken.id,
             (OAuthToken.access_expires_at < now)
             & or_(OAuthToken.refresh_expires_at.is_(None), OAuthToken.refresh_expires_at < now),
+        ),
+        "oauth_codes": _purge(
+            db, OAuthCode, OAuthCode.code_hash, OAuthCode.expires_at < now - CODE_KEEP
         ),
     }
     grace_cutoff = now - timedelta(seconds=settings.refresh_grace_seconds)

@@ -44,6 +44,9 @@ def _objects(app: Flask, client: FlaskClient, tenant: Tenant) -> dict[str, str]:
             "token": "x" * 40,
             "code": "en",
             "appointment": appointment.id,
+            # The CSRF check comes before the lookup; another user's grant is 404
+            # (tests/oauth/test_apps.py).
+            "grant_id": "grt_unknown",
         }
 
 

@@ -403,3 +403,17 @@ def test_metadata_lists_the_authorization_code_endpoints(client: FlaskClient) ->
         "refresh_token",
     }
     assert meta["response_types_supported"] == ["code"]
+
+
+def test_clean_up_forgets_codes_a_day_after_their_expiry(
+    app: Flask, client: FlaskClient, zapier: RegisteredApp, person: Person
+) -> None:
+    from hub.services.retention import purge_credentials
+
+    code, _ = get_code(client, zapier, person)
+    db = get_db(app)
+    settings = app.config["IVALID"]
+    assert purge_credentials(db, settings, utcnow() + timedelta(hours=23))["oauth_codes"] == 0
+    assert purge_credentials(db, settings, utcnow() + timedelta(days=2))["oauth_codes"] == 1
+    with db.session() as s:
+        assert s.get(OAuthCode, hash_secret(code)) is None

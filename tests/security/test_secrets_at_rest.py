@@ -119,6 +119,7 @@ def test_expired_idempotency_keys_and_tokens_are_purged(app: Flask, tenant: Tena
     assert purge_credentials(db, settings, now + timedelta(hours=1)) == {
         "idempotency_keys": 0,
         "oauth_tokens": 0,
+        "oauth_codes": 0,
         "refresh_successors": 1,
     }
     assert counts() == (1, 2, 0)
