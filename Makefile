@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install system-deps run test test-faketime sdk-php lint typecheck unit sdk-node bench clean
+.PHONY: install system-deps run test test-faketime sdk-php lint typecheck unit sdk-node apps bench clean
 
 $(STAMP): pyproject.toml sdks/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ unit: install system-deps
 sdk-node: install system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/sdk/test_sdk_node.py
 
+## The Zapier app's suite (npm ci, its offline schema validation, node --test with
+## createAppTester) and the Make definition's runner, against one live hub (part of `make unit`).
+apps: install system-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/apps
+
 ## make test: lint, types, then the whole suite (the Node.js and PHP SDK suites included).
 test: lint typecheck unit
 
@@ -76,4 +81,4 @@ bench: install system-deps
 	$(BIN)/python bench/zoho_read.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache sdks/php/vendor
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache sdks/php/vendor apps/zapier/node_modules

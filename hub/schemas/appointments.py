@@ -8,13 +8,13 @@ from typing import Any, Literal
 from pydantic import Field
 
 from hub.schemas.common import (
+    ChangesQuery,
     Coordinates,
     DateBound,
     Id,
     LocalDatetime,
     Meta,
     Out,
-    PageQuery,
     PostalCode,
     Strict,
 )
@@ -77,8 +77,11 @@ class Transition(Strict):
     reason: str | None = Field(default=None, max_length=500)
 
 
-class AppointmentQuery(PageQuery):
-    """The spec's filters of GET /v2/appointments."""
+class AppointmentQuery(ChangesQuery):
+    """The spec's filters of GET /v2/appointments, plus `sort` and `updated_since`.
+
+    Without `sort` the list is in time order (`scheduled_at`, then `id`).
+    """
 
     status: Status | None = None
     technician_id: str | None = None

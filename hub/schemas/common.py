@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -187,3 +187,24 @@ class PageQuery(Strict):
 
     page: int = Field(default=1, ge=1, le=1_000_000)
     per_page: int = Field(default=10, ge=1, le=100)
+
+
+# The orders a list can be asked for: `-` first is newest first.
+ListSort = Literal["-created_at", "-updated_at", "created_at", "updated_at"]
+SORT_NOTE = (
+    "Order of the list: `-created_at` or `-updated_at` newest first, `created_at` or "
+    "`updated_at` oldest first. Equal times are ordered by `id` (in the same direction), so "
+    "the order is total and paging through it never skips nor repeats an object that did not "
+    "change meanwhile."
+)
+
+
+class ChangesQuery(PageQuery):
+    """`sort` and `updated_since`: polling a list for what is new or changed."""
+
+    sort: ListSort | None = Field(default=None, description=SORT_NOTE)
+    updated_since: LocalDatetime | None = Field(
+        default=None,
+        description="Only objects changed (or created) at or after this instant. "
+        f"ISO 8601 date-time. {LOCAL_NOTE} {YEARS}",
+    )

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import EmailStr, Field
 
-from hub.schemas.common import Meta, Out, PageQuery, Phone, PostalCode, Strict
+from hub.schemas.common import ChangesQuery, Meta, Out, Phone, PostalCode, Strict
 
 
 class Address(Strict):
@@ -58,8 +58,11 @@ class CustomerUpdate(Strict):
     custom_fields: dict[str, CustomValue] | None = Field(default=None, max_length=100)
 
 
-class CustomerQuery(PageQuery):
-    """Filters of GET /v2/customers."""
+class CustomerQuery(ChangesQuery):
+    """Filters of GET /v2/customers, plus `sort` and `updated_since`.
+
+    Without `sort` the list is newest first (`-created_at`).
+    """
 
     email: str | None = None
     tag: str | None = None

@@ -192,7 +192,15 @@ def list_(session: Session, p: Principal, q: CustomerQuery) -> dict[str, Any]:
                 Customer.phone.like(like, escape=LIKE_ESCAPE),
             )
         )
-    stmt = stmt.order_by(Customer.created_at.desc(), Customer.id)
+    if q.updated_since:
+        stmt = stmt.where(Customer.updated_at >= q.updated_since)
+    # Newest first by default; equal times ordered by id, in the sort's direction.
+    sort = q.sort or "-created_at"
+    column = getattr(Customer, sort.lstrip("-"))
+    if sort.startswith("-"):
+        stmt = stmt.order_by(column.desc(), Customer.id.desc())
+    else:
+        stmt = stmt.order_by(column.asc(), Customer.id.asc())
     if q.tag:
         # Tags live in a JSON list: filter in Python over the tenant's matches, portable on
         # SQLite and PostgreSQL alike (customer lists are small next to appointments).

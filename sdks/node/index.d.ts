@@ -384,6 +384,9 @@ export interface PageMeta {
 
 // -- request parameters ----------------------------------------------------------------------
 
+/** Order of the appointment and customer lists: `-` first is newest first (ties by id). */
+export type ListSort = '-created_at' | '-updated_at' | 'created_at' | 'updated_at';
+
 /** Which page of a list to fetch. */
 export interface PaginationParams {
   page?: number;
@@ -410,6 +413,8 @@ export interface AppointmentListParams extends PaginationParams {
   date_from?: DateLike;
   date_to?: DateLike;
   postal_code?: string;
+  sort?: ListSort;
+  updated_since?: DateLike;
 }
 
 /** Filters of `GET /customers/:id/appointments`. */
@@ -417,6 +422,8 @@ export interface CustomerAppointmentListParams extends PaginationParams {
   status?: AppointmentStatus;
   date_from?: DateLike;
   date_to?: DateLike;
+  sort?: ListSort;
+  updated_since?: DateLike;
 }
 
 interface AppointmentFields {
@@ -496,6 +503,8 @@ export interface CustomerListParams extends PaginationParams {
   email?: string;
   tag?: string;
   q?: string;
+  sort?: ListSort;
+  updated_since?: DateLike;
 }
 
 interface ServiceFields {

@@ -27,6 +27,7 @@ __all__ = [
     "CustomerUpdateParams",
     "DateLike",
     "EventListParams",
+    "ListSort",
     "LocationParams",
     "PaginationParams",
     "ServiceCreateParams",
@@ -48,6 +49,8 @@ DateLike = Union[str, date, datetime]
 """`YYYY-MM-DD` or ISO 8601 text, or a `date`/`datetime` (a naive datetime is taken as UTC)."""
 
 AppointmentStatus = Literal["pending", "confirmed", "completed", "cancelled"]
+# `sort` of the appointment and customer lists: `-` first is newest first (ties by id).
+ListSort = Literal["-created_at", "-updated_at", "created_at", "updated_at"]
 
 
 class PaginationParams(TypedDict, total=False):
@@ -82,6 +85,8 @@ class AppointmentListParams(PaginationParams, total=False):
     date_from: DateLike
     date_to: DateLike
     postal_code: str
+    sort: ListSort
+    updated_since: DateLike
 
 
 class CustomerAppointmentListParams(PaginationParams, total=False):
@@ -90,6 +95,8 @@ class CustomerAppointmentListParams(PaginationParams, total=False):
     status: AppointmentStatus
     date_from: DateLike
     date_to: DateLike
+    sort: ListSort
+    updated_since: DateLike
 
 
 class _AppointmentFields(TypedDict, total=False):
@@ -175,6 +182,8 @@ class CustomerListParams(PaginationParams, total=False):
     email: str
     tag: str
     q: str
+    sort: ListSort
+    updated_since: DateLike
 
 
 class _ServiceFields(TypedDict, total=False):

@@ -17,7 +17,7 @@ final class Appointments extends AbstractResource
     /**
      * `GET /appointments`: a page of appointments matching the filters.
      *
-     * @param array{status?: string, technician_id?: string, customer_id?: string, date_from?: string|\DateTimeInterface, date_to?: string|\DateTimeInterface, postal_code?: string, page?: int, per_page?: int} $params
+     * @param array{status?: string, technician_id?: string, customer_id?: string, date_from?: string|\DateTimeInterface, date_to?: string|\DateTimeInterface, postal_code?: string, sort?: '-created_at'|'-updated_at'|'created_at'|'updated_at', updated_since?: string|\DateTimeInterface, page?: int, per_page?: int} $params
      * @return Page<Appointment>
      */
     public function list(array $params = []): Page

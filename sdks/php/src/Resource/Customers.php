@@ -14,7 +14,7 @@ final class Customers extends AbstractResource
     /**
      * `GET /customers`: filter by `email`, `tag`, or free text `q`.
      *
-     * @param array{email?: string, tag?: string, q?: string, page?: int, per_page?: int} $params
+     * @param array{email?: string, tag?: string, q?: string, sort?: '-created_at'|'-updated_at'|'created_at'|'updated_at', updated_since?: string|\DateTimeInterface, page?: int, per_page?: int} $params
      * @return Page<Customer>
      */
     public function list(array $params = []): Page
@@ -52,7 +52,7 @@ final class Customers extends AbstractResource
     /**
      * `GET /customers/:id/appointments`: the customer's appointments, page by page.
      *
-     * @param array{status?: string, date_from?: string|\DateTimeInterface, date_to?: string|\DateTimeInterface, page?: int, per_page?: int} $params
+     * @param array{status?: string, date_from?: string|\DateTimeInterface, date_to?: string|\DateTimeInterface, sort?: '-created_at'|'-updated_at'|'created_at'|'updated_at', updated_since?: string|\DateTimeInterface, page?: int, per_page?: int} $params
      * @return Page<Appointment>
      */
     public function appointments(string $customerId, array $params = []): Page
