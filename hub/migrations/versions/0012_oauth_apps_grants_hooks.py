@@ -2,7 +2,7 @@
 oauth_grants, oauth_codes; tokens and REST hooks belong to a grant
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03 14:40:00.000000
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from hub.db import UTCDateTime
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
