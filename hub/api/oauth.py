@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from hub.auth.clientauth import claimed_client_id, uniform_client_error
-from hub.auth.scopes import SCOPES, SCOPES_EN, parse_scopes
+from hub.auth.scopes import SCOPES, SCOPES_EN, grantable_scopes, parse_scopes
 from hub.auth.server import ConsentUser
 from hub.dashboard.blueprint import csrf, error_page
 from hub.dashboard.i18n import language, t
@@ -50,7 +50,7 @@ def _authorization_error(server: Any, error: OAuth2Error) -> Response:
 def authorize() -> Response:
     """RFC 6749 4.1 with PKCE: the signed-in account user allows or denies the app."""
     server = current_app.extensions["ivalid_oauth"]
-    user = ConsentUser(current_user.id, current_user.account_id)
+    user = ConsentUser(current_user.id, current_user.account_id, current_user.role)
     try:
         grant = server.get_consent_grant(end_user=user)
     except OAuth2Error as error:
@@ -82,12 +82,18 @@ def authorize() -> Response:
                 )
             )
         allowed = request.form.get("decision") == "allow"
+        if allowed and not parse_scopes(grant.request.scope) & grantable_scopes(user.role):
+            # Nothing this user may grant: the app hears `access_denied`, as for a refusal.
+            allowed = False
         resp: Response = server.create_authorization_response(
             grant_user=user if allowed else None, grant=grant
         )
         return _page(resp)
     names = SCOPES_EN if language() == "en" else SCOPES
-    scopes = [(s, names[s]) for s in SCOPES if s in parse_scopes(grant.request.scope)]
+    asked = parse_scopes(grant.request.scope)
+    mine = grantable_scopes(user.role)
+    scopes = [(s, names[s]) for s in SCOPES if s in asked & mine]
+    withheld = [(s, names[s]) for s in SCOPES if s in asked - mine]
     account = get_session().get(Account, current_user.account_id)
     html = render_template(
         "oauth/consent.html",
@@ -95,6 +101,7 @@ def authorize() -> Response:
         account_name=account.name if account else "",
         environment=client.row.environment,
         scopes=scopes,
+        withheld=withheld,
         redirect_host=urlsplit(grant.request.payload.redirect_uri or "").netloc,
         action=request.full_path,
     )

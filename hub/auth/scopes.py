@@ -38,6 +38,22 @@ ADMIN_SCOPE = "account:admin"
 DEFAULT_SCOPES = ALL_SCOPES - {ADMIN_SCOPE}
 
 
+# What an account user may grant an app at the consent page, by dashboard role: never more than
+# the role may do itself. A dispatcher runs the office's day (appointments, customers,
+# integrations) but does not manage webhooks, services or teams, so an app he allows cannot
+# either; `account:admin` is never granted to an app.
+GRANTABLE_BY_ROLE: dict[str, frozenset[str]] = {
+    "owner": DEFAULT_SCOPES,
+    "developer": DEFAULT_SCOPES,
+    "dispatcher": DEFAULT_SCOPES - {"webhooks:manage", "services:write", "teams:write"},
+}
+
+
+def grantable_scopes(role: str) -> frozenset[str]:
+    """The scopes a user of `role` may grant an app (none for an unknown role)."""
+    return GRANTABLE_BY_ROLE.get(role, frozenset())
+
+
 def parse_scopes(text: str | None) -> frozenset[str]:
     """Split a space- or comma-separated scope string into a set."""
     if not text:

@@ -30,7 +30,7 @@ from hub import crypto
 from hub.auth import grants as grant_store
 from hub.auth.cache import TTLCache
 from hub.auth.keys import KeyStore
-from hub.auth.scopes import ALL_SCOPES, format_scopes, parse_scopes
+from hub.auth.scopes import ALL_SCOPES, format_scopes, grantable_scopes, parse_scopes
 from hub.auth.secrets import check_secret, generate_secret, hash_secret
 from hub.db import get_db, get_session, transaction
 from hub.ids import new_id
@@ -138,9 +138,10 @@ class GrantIdentity:
 class ConsentUser:
     """Who allows at the consent page: an account user (the dashboard's signed-in user)."""
 
-    def __init__(self, user_id: str, account_id: str) -> None:
+    def __init__(self, user_id: str, account_id: str, role: str) -> None:
         self.user_id = user_id
         self.account_id = account_id
+        self.role = role
 
     def get_user_id(self) -> str:
         return self.user_id
@@ -474,7 +475,10 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                     user_id=request.user.get_user_id(),
                     environment=client.row.environment,
                     redirect_uri=request.payload.redirect_uri,
-                    scope=request.scope,
+                    # Never more than the user's role may grant (the consent page said so).
+                    scope=format_scopes(
+                        parse_scopes(request.scope) & grantable_scopes(request.user.role)
+                    ),
                     code_challenge=data["code_challenge"],
                     code_challenge_method=data["code_challenge_method"],
                     created_at=now,
@@ -514,7 +518,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         user = get_session().get(AccountUser, authorization_code.row.user_id)
         if user is None or not user.active:
             return None
-        return ConsentUser(user.id, user.account_id)
+        return ConsentUser(user.id, user.account_id, user.role)
 
     def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
         """Claim the code (one winner), make the grant, issue its first pair: one transaction."""
@@ -525,16 +529,20 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             raise InvalidGrantError(description="the user of this code is no longer active")
         session = get_session()
         now = utcnow()
+        # The code's scopes, within what the user's role may grant now.
+        scope = format_scopes(parse_scopes(code.get_scope()) & grantable_scopes(user.role))
+        if not scope:
+            raise InvalidGrantError(description="nothing this user may grant is left to grant")
         grant = OAuthGrant(
             id=new_id("grt"),
             client_id=client.get_client_id(),
             user_id=user.user_id,
             account_id=user.account_id,
             environment=code.row.environment,
-            scope=code.get_scope(),
+            scope=scope,
         )
         token = self.generate_token(
-            user=GrantIdentity(grant), scope=code.get_scope(), include_refresh_token=True
+            user=GrantIdentity(grant), scope=scope, include_refresh_token=True
         )
         with transaction(session):
             claimed = session.execute(

@@ -16,6 +16,7 @@ from hub.errors import NotFound
 from hub.ids import new_id
 from hub.models import Account, ApiKey, OAuthClient, OAuthToken
 from hub.models._common import ENVIRONMENTS
+from hub.services import hooks
 from hub.timeutil import iso
 
 
@@ -126,6 +127,7 @@ def revoke_key(session: Session, account_id: str | None, key_id: str) -> bool:
         row = _owned_key(session, account_id, key_id)
         was = row.revoked
         row.revoked = True
+        hooks.drop_owned(session, f"key:{key_id}", "credential_revoked")
     return not was
 
 
@@ -135,9 +137,15 @@ def rotate_key(session: Session, account_id: str | None, key_id: str) -> IssuedS
         row = _owned_key(session, account_id, key_id)
         if row.revoked:
             raise CredentialError(f"API key {key_id} is revoked")
-        row.revoked = True
         account, environment, scopes, name = row.account_id, row.environment, row.scopes, row.name
-    return create_key(session, account, environment, scopes, name)
+    # The successor first, then the old key revoked and its REST hooks handed over in one
+    # transaction: a crash in between leaves both keys live, never hooks without an owner.
+    issued = create_key(session, account, environment, scopes, name)
+    with transaction(session):
+        row = _owned_key(session, account_id, key_id)
+        row.revoked = True
+        hooks.transfer_owned(session, f"key:{key_id}", f"key:{issued.id}")
+    return issued
 
 
 def revoke_client(session: Session, account_id: str | None, client_id: str) -> bool:
@@ -152,6 +160,7 @@ def revoke_client(session: Session, account_id: str | None, client_id: str) -> b
             .values(revoked=True)
             .execution_options(synchronize_session=False)
         )
+        hooks.drop_owned(session, f"client:{client_id}", "credential_revoked")
     return not was
 
 

@@ -3,8 +3,9 @@
 A hook is a webhook endpoint (`WebhookEndpoint` with `platform` set) subscribed to one event:
 its deliveries go through the webhook machinery (the same envelope, signature, retries, log).
 It belongs to the credential that made it: a grant's token (the hook dies with the grant), or,
-for an API key or a client_credentials token, that credential (`owner_credential`). A removed
-hook (DELETE, a `410 Gone` from its target, its grant revoked) is kept inactive so that its
+for an API key or a client_credentials token, that credential (`owner_credential`: revoking it
+removes them; a rotated key hands them to its successor). A removed hook (DELETE, a `410 Gone`
+from its target, its grant or its credential revoked) is kept inactive so that its
 delivery log stays readable; it is no longer listed nor delivered to.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub import crypto
@@ -31,6 +32,35 @@ MAX_HOOKS = 100  # per owning credential
 
 # The scope a credential needs to subscribe to an event: the read scope of its resource.
 EVENT_SCOPES = {"appointment": "appointments:read", "customer": "customers:read"}
+
+
+def drop_owned(session: Session, credential: str, reason: str) -> int:
+    """Remove the live hooks an API key or a client made (`key:…`, `client:…`): revoking the
+    credential ends its subscriptions, as revoking a grant ends a grant's. In the caller's
+    transaction; returns how many were removed."""
+    ids = session.scalars(
+        select(WebhookEndpoint.id).where(
+            WebhookEndpoint.owner_credential == credential,
+            WebhookEndpoint.platform.is_not(None),
+            WebhookEndpoint.active.is_(True),
+        )
+    ).all()
+    now = utcnow()
+    return sum(webhooks.disable(session, ep_id, reason, now, emit=False) for ep_id in ids)
+
+
+def transfer_owned(session: Session, old: str, new: str) -> None:
+    """A rotated API key's hooks go on with its successor (in the caller's transaction)."""
+    session.execute(
+        update(WebhookEndpoint)
+        .where(
+            WebhookEndpoint.owner_credential == old,
+            WebhookEndpoint.platform.is_not(None),
+            WebhookEndpoint.active.is_(True),
+        )
+        .values(owner_credential=new)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def check_platform(platform: str) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from hub.clock import ManualClock
 from hub.db import get_db
@@ -266,3 +267,65 @@ def test_status_of_an_unconnected_platform(api: Api) -> None:
             "grants": [],
             "hooks": [],
         }
+
+
+def _live_hooks(app: Flask, owner: str) -> list[str]:
+    with get_db(app).session() as session:
+        return list(
+            session.scalars(
+                select(WebhookEndpoint.id).where(
+                    WebhookEndpoint.owner_credential == owner, WebhookEndpoint.active.is_(True)
+                )
+            )
+        )
+
+
+def test_a_rotated_keys_hooks_follow_it_and_a_revoked_keys_hooks_end(
+    app: Flask,
+    client: FlaskClient,
+    tenant: Tenant,
+    api: Api,
+    receiver: Receiver,
+    dispatcher: Dispatcher,
+) -> None:
+    from hub.services.credentials import create_key, revoke_key, rotate_key
+
+    with get_db(app).session() as session:
+        old = create_key(session, tenant.account_id, tenant.environment, "customers:read")
+    hook = _hook(Api(client, old.secret), "make", receiver.url("/make"))
+    with get_db(app).session() as session:
+        new = rotate_key(session, tenant.account_id, old.id)
+    assert _live_hooks(app, f"key:{old.id}") == []
+    assert _live_hooks(app, f"key:{new.id}") == [hook["id"]]
+    _customer(api, "Avant")
+    dispatcher.run_until_idle()
+    assert len(receiver.received("/make")) == 1  # still delivered after the rotation
+    with get_db(app).session() as session:
+        assert revoke_key(session, tenant.account_id, new.id)
+        ep = session.get(WebhookEndpoint, hook["id"])
+        assert ep is not None and not ep.active and ep.disabled_reason == "credential_revoked"
+    _customer(api, "Après")
+    dispatcher.run_until_idle()
+    assert len(receiver.received("/make")) == 1  # nothing more once the key is revoked
+
+
+def test_a_revoked_clients_hooks_end(
+    app: Flask, client: FlaskClient, tenant: Tenant, receiver: Receiver
+) -> None:
+    from hub.services.credentials import create_client, revoke_client
+
+    with get_db(app).session() as session:
+        issued = create_client(session, tenant.account_id, tenant.environment, "customers:read")
+    token = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": issued.id,
+            "client_secret": issued.secret,
+        },
+    ).json["access_token"]
+    hook = _hook(Api(client, token), "zapier", receiver.url("/zap"))
+    assert _live_hooks(app, f"client:{issued.id}") == [hook["id"]]
+    with get_db(app).session() as session:
+        assert revoke_client(session, tenant.account_id, issued.id)
+    assert _live_hooks(app, f"client:{issued.id}") == []
