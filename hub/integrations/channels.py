@@ -393,13 +393,10 @@ def _notified_batch(
 
 
 def _pull_due(rt: SyncRuntime, row: IntegrationStream) -> None:
-    """A change on a stream's channel in a batched notification: a record stream (a CRM
-    module) gets a pull of its own; a per-technician calendar makes the connection's pull due
-    (its calendars are pulled together)."""
-    if row.technician_id is None:
-        engine.request_stream_pull(rt, row.id)
-    else:
-        engine.request_sync(rt, row.connection_id)
+    """A change on a stream's channel in a batched notification: that stream (a CRM module,
+    one technician's calendar) gets a pull of its own; the others wait for their own
+    notification or the schedule."""
+    engine.request_stream_pull(rt, row.id)
 
 
 def notified(rt: SyncRuntime, name: str, headers: Mapping[str, str], body: bytes) -> dict[str, str]:

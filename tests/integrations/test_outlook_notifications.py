@@ -68,6 +68,11 @@ def subscribed(
     return connection_id
 
 
+def _due(rt: SyncRuntime, now: Any) -> set[str]:
+    """The stream rows whose own pull is due (a notification named them)."""
+    return {r.id for r in _channels(rt) if r.pull_due_at is not None and r.pull_due_at <= now}
+
+
 def _post(client: FlaskClient, body: dict[str, Any]) -> Any:
     return client.post(URL, data=json.dumps(body), content_type="application/json")
 
@@ -92,14 +97,20 @@ def test_a_batched_notification_is_verified_and_queues_a_pull(
     subscribed: str,
     clock: MovingClock,
 ) -> None:
-    """Items of both subscriptions in one POST: 202 at once, the pull made due."""
+    """Items of both subscriptions in one POST: 202 at once, each named mailbox's pull made
+    due (one notification for one mailbox makes that one due only)."""
     assert connection(outlook_rt, subscribed).next_sync_at > clock.now()
-    first, second = (r.channel_id or "" for r in _channels(outlook_rt))
+    rows = _channels(outlook_rt)
+    first, second = (r.channel_id or "" for r in rows)
+    resp = _post(client, graph.notification(first, "updated", "AAMkAGI1"))
+    assert resp.status_code == 202 and resp.json == {"status": "queued"}
+    assert _due(outlook_rt, clock.now()) == {rows[0].id}
     body = graph.notification(first, "updated", "AAMkAGI1")
     body["value"] += graph.notification(second, "created", "AAMkAGI2")["value"]
     resp = _post(client, body)
     assert resp.status_code == 202 and resp.json == {"status": "queued"}
-    assert connection(outlook_rt, subscribed).next_sync_at <= clock.now()
+    assert _due(outlook_rt, clock.now()) == {rows[0].id, rows[1].id}
+    assert connection(outlook_rt, subscribed).next_sync_at > clock.now()  # not every stream
 
 
 def test_a_forged_client_state_is_refused(
@@ -135,7 +146,7 @@ def test_subscription_removed_clears_the_channel_and_the_worker_resubscribes(
     assert resp.status_code == 202 and resp.json == {"status": "queued"}
     after = next(r for r in _channels(outlook_rt) if r.id == removed.id)
     assert after.channel_id is None and after.channel_token is None
-    assert connection(outlook_rt, subscribed).next_sync_at <= clock.now()
+    assert _due(outlook_rt, clock.now()) == {removed.id}
     assert channels.renew_due(outlook_rt) == 1
     renewed = next(r for r in _channels(outlook_rt) if r.id == removed.id)
     assert renewed.channel_id in graph.subscriptions and renewed.channel_id != removed.channel_id
@@ -174,10 +185,10 @@ def test_missed_queues_a_pull(
     clock: MovingClock,
 ) -> None:
     """missed: the delta query catches up."""
-    sub = _channels(outlook_rt)[0].channel_id or ""
-    resp = _post(client, graph.lifecycle(sub, "missed"))
+    row = _channels(outlook_rt)[0]
+    resp = _post(client, graph.lifecycle(row.channel_id or "", "missed"))
     assert resp.status_code == 202 and resp.json == {"status": "queued"}
-    assert connection(outlook_rt, subscribed).next_sync_at <= clock.now()
+    assert _due(outlook_rt, clock.now()) == {row.id}
 
 
 @pytest.mark.parametrize(
@@ -281,3 +292,22 @@ def test_a_refused_renewal_is_reported_not_parked(
     channels.renew_due(outlook_rt)  # the fault is spent: renewed, errors cleared
     assert all(r.channel_error is None for r in _channels(outlook_rt))
     assert graph.calls["subscriptions.create"] == 2
+
+
+def test_a_notification_for_one_mailbox_reads_that_mailbox_only(
+    client: FlaskClient,
+    graph: FakeGraph,  # noqa: F811
+    outlook_rt: SyncRuntime,  # noqa: F811
+    subscribed: str,
+    clock: MovingClock,
+) -> None:
+    """The worker's next run after a notification pulls the delta of the mailbox it names, not
+    every technician's (each mailbox has its own request budget at Graph)."""
+    first, second = _channels(outlook_rt)
+    assert _post(client, graph.notification(first.channel_id or "", "updated", "X")).status_code
+    graph.requests.clear()
+    assert engine.run_due(outlook_rt) == 1
+    deltas = [r.path for r in graph.requests if r.endpoint.endswith("delta")]
+    assert len(deltas) == 1, deltas
+    assert first.remote_id in deltas[0] and second.remote_id not in deltas[0]
+    assert _due(outlook_rt, clock.now()) == set()
