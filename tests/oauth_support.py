@@ -110,20 +110,17 @@ def consent_form(html: str) -> tuple[str, str]:
     return match.group(1).replace("&amp;", "&"), match.group(2)
 
 
-def authorize(
+def answer_consent(
     http: requests.Session,
     base_url: str,
-    app: RegisteredApp,
+    url: str,
     email: str,
-    challenge: str,
     *,
     decision: str = "allow",
-    state: str = "st-123",
-    scope: str | None = None,
     password: str = PASSWORD,
-) -> dict[str, str]:
-    """Sign in (if needed), answer the consent page; the redirect's query parameters."""
-    url = authorize_url(base_url, app.client_id, app.redirect_uri, challenge, state, scope)
+) -> str:
+    """Open the authorize `url`, sign in if sent to the sign-in page, answer the consent page;
+    the `Location` the hub redirects to."""
     page = http.get(url, timeout=30)
     if "/dashboard/login" in page.url:
         token = CSRF.search(page.text)
@@ -143,9 +140,31 @@ def authorize(
         timeout=30,
     )
     assert resp.status_code == 302, resp.text[:500]
-    location = resp.headers["Location"]
-    assert location.startswith(app.redirect_uri), location
+    return str(resp.headers["Location"])
+
+
+def query_of(location: str) -> dict[str, str]:
+    """A redirect's query parameters, one value each."""
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def authorize(
+    http: requests.Session,
+    base_url: str,
+    app: RegisteredApp,
+    email: str,
+    challenge: str,
+    *,
+    decision: str = "allow",
+    state: str = "st-123",
+    scope: str | None = None,
+    password: str = PASSWORD,
+) -> dict[str, str]:
+    """Sign in (if needed), answer the consent page; the redirect's query parameters."""
+    url = authorize_url(base_url, app.client_id, app.redirect_uri, challenge, state, scope)
+    location = answer_consent(http, base_url, url, email, decision=decision, password=password)
+    assert location.startswith(app.redirect_uri), location
+    return query_of(location)
 
 
 def exchange(

@@ -11,7 +11,14 @@ from typing import Any
 import requests
 
 from tests.dates import workday
-from tests.oauth_support import CSRF, PASSWORD, RegisteredApp, consent_form, pkce_pair
+from tests.oauth_support import (
+    CSRF,
+    PASSWORD,
+    RegisteredApp,
+    answer_consent,
+    pkce_pair,
+    query_of,
+)
 from tests.sdk.sdk_support import LiveHub, _ivalid_command, _parse_demo, start_hub
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -122,34 +129,8 @@ def start_apps_hub(workdir: Path) -> AppsHub:
 def consent(base_url: str, authorize_url: str, email: str) -> dict[str, str]:
     """What the user does on the hub after the platform sent him to `authorize_url`: sign in
     (the dashboard's form), allow on the consent page. The redirect's query parameters."""
-    from urllib.parse import parse_qs, urljoin, urlsplit
-
     with requests.Session() as http:
-        page = http.get(authorize_url, timeout=30)
-        if "/dashboard/login" in page.url:
-            token = CSRF.search(page.text)
-            assert token, "no CSRF token on the sign-in page"
-            nxt = parse_qs(urlsplit(page.url).query).get("next", [""])[0]
-            page = http.post(
-                urljoin(base_url, "/dashboard/login"),
-                data={
-                    "email": email,
-                    "password": PASSWORD,
-                    "csrf_token": token.group(1),
-                    "next": nxt,
-                },
-                timeout=30,
-            )
-        assert page.status_code == 200, page.text[:500]
-        action, csrf = consent_form(page.text)
-        resp = http.post(
-            urljoin(base_url, action),
-            data={"csrf_token": csrf, "decision": "allow"},
-            allow_redirects=False,
-            timeout=30,
-        )
-    assert resp.status_code == 302, resp.text[:500]
-    return {k: v[0] for k, v in parse_qs(urlsplit(resp.headers["Location"]).query).items()}
+        return query_of(answer_consent(http, base_url, authorize_url, email))
 
 
 def with_pkce(url: str) -> tuple[str, str]:
