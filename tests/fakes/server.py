@@ -9,12 +9,42 @@ from typing import Any, Self
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+_RESPONSE_KEY = "tests.loopback.response"
+
 
 class _QuietHandler(WSGIRequestHandler):
-    """Request handler that does not log every request to stderr."""
+    """Request handler that does not log every request to stderr, and that closes each
+    response even when the client hangs up mid-transfer.
+
+    Werkzeug's `run_wsgi` closes the application's iterable after draining the request socket;
+    when the client (a browser leaving a page) has reset the connection, that drain raises first
+    and the iterable, a static file's `FileWrapper`, stays open until the garbage collector
+    warns about it in whichever test is running then.
+    """
 
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         """Stay silent."""
+
+    def run_wsgi(self) -> None:
+        """Serve one request, then close its response whatever happened to the connection."""
+        try:
+            super().run_wsgi()
+        finally:
+            response = getattr(self, "environ", {}).pop(_RESPONSE_KEY, None)
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()  # idempotent: a second close of a closed file does nothing
+
+
+def _remembering_response(app: Any) -> Any:
+    """Wrap `app` so the handler can find (and close) the iterable it returned."""
+
+    def serve(environ: dict[str, Any], start_response: Any) -> Any:
+        response = app(environ, start_response)
+        environ[_RESPONSE_KEY] = response
+        return response
+
+    return serve
 
 
 class LoopbackServer:
@@ -45,7 +75,11 @@ class LoopbackServer:
         if self._server is not None:
             return self
         self._server = make_server(
-            self._host, self._port, self._app, threaded=True, request_handler=_QuietHandler
+            self._host,
+            self._port,
+            _remembering_response(self._app),
+            threaded=True,
+            request_handler=_QuietHandler,
         )
         # A short poll interval makes stop() (and so each test's teardown) quick.
         self._thread = threading.Thread(
