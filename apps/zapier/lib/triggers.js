@@ -5,6 +5,7 @@
 
 const { apiUrl } = require('./api');
 const samples = require('./samples');
+const { verifyDelivery } = require('./signature');
 
 const PLATFORM_HOOKS = '/integrations/zapier/hooks';
 
@@ -41,7 +42,9 @@ const hookTrigger = ({ key, noun, label, description, event, list, item, sample,
           method: 'POST',
           body: { target_url: bundle.targetUrl, event },
         });
-        return response.data; // {id, target_url, event, ...}: bundle.subscribeData later
+        // {id, target_url, event, secret, ...}: bundle.subscribeData later; perform checks
+        // each delivery's signature with that secret.
+        return response.data;
       },
       performUnsubscribe: async (z, bundle) => {
         const id = bundle.subscribeData && bundle.subscribeData.id;
@@ -56,6 +59,7 @@ const hookTrigger = ({ key, noun, label, description, event, list, item, sample,
         return { id, unsubscribed: true };
       },
       perform: (z, bundle) => {
+        verifyDelivery(z, bundle);
         const object = deliveredObject(bundle, event);
         return object ? [toItem(object)] : [];
       },

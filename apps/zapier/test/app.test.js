@@ -14,6 +14,34 @@ const App = require('../index.js');
 const { api, fixture, freeSlots, startReceiver, waitFor } = require('./support');
 
 const appTester = zapier.createAppTester(App);
+const { signingKey } = require('../lib/signature');
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** A received delivery as Zapier hands it to perform: each header name prefixed `Http-`. */
+const asZapierGives = (delivery) => ({
+  headers: Object.fromEntries(
+    Object.entries(delivery.headers).map(([name, value]) => [
+      `Http-${name.replace(/(^|-)([a-z])/g, (m, dash, c) => dash + c.toUpperCase())}`,
+      value,
+    ]),
+  ),
+  content: delivery.content,
+});
+
+/** A body signed as iValid signs (Standard Webhooks), at `timestamp`, with `secret`. */
+const signed = (secret, content, timestamp) => {
+  const id = `msg_${crypto.randomUUID()}`;
+  const mac = crypto.createHmac('sha256', signingKey(secret)).update(`${id}.${timestamp}.${content}`);
+  return {
+    headers: {
+      'Http-Webhook-Id': id,
+      'Http-Webhook-Timestamp': String(timestamp),
+      'Http-Webhook-Signature': `v1,${mac.digest('base64')}`,
+    },
+    content,
+  };
+};
 const F = fixture();
 const auth = {}; // bundle.authData: the tokens getAccessToken obtains, refreshed in place
 
@@ -179,6 +207,7 @@ describe('dropdowns', () => {
 describe('triggers, actions and searches', () => {
   let receiver;
   const hooks = {}; // trigger key → subscribeData
+  const deliveries = {}; // trigger key → the delivery the hub sent it
   const made = {};
 
   before(async () => {
@@ -204,6 +233,7 @@ describe('triggers, actions and searches', () => {
       assert.ok(String(data.id).startsWith('hook_'), JSON.stringify(data));
       assert.equal(data.event, event);
       assert.equal(data.target_url, `${receiver.url}/hooks/${key}`);
+      assert.match(data.secret, /^whsec_/, 'the secret perform checks deliveries with');
       hooks[key] = data;
     }
     const status = await api('GET', '/integrations/zapier');
@@ -405,7 +435,7 @@ describe('triggers, actions and searches', () => {
       assert.ok(delivery.headers['x-ivalid-signature'], 'signed like every webhook');
       const items = await run(`triggers.${key}.operation.perform`, {}, {
         cleanedRequest: delivery.json,
-        rawRequest: { headers: delivery.headers, content: delivery.content },
+        rawRequest: asZapierGives(delivery),
         subscribeData: hooks[key],
       });
       assert.equal(items.length, 1);
@@ -416,16 +446,56 @@ describe('triggers, actions and searches', () => {
         assert.equal(items[0].id, objectId);
       }
       // Another event's delivery does not trigger this one.
+      const reminder = JSON.stringify({ ...delivery.json, event: 'appointment.reminder' });
       const wrong = await run(`triggers.${key}.operation.perform`, {}, {
-        cleanedRequest: { ...delivery.json, event: 'appointment.reminder' },
+        cleanedRequest: JSON.parse(reminder),
+        rawRequest: signed(hooks[key].secret, reminder, nowSeconds()),
+        subscribeData: hooks[key],
       });
       assert.deepEqual(wrong, []);
+      deliveries[key] = delivery;
     }
     // Only the subscribed event reaches each hook.
     for (const r of receiver.received) {
       const key = r.path.replace('/hooks/', '');
       assert.equal(r.json.event, EVENTS[key], r.path);
     }
+  });
+
+  test('perform halts on a delivery iValid did not sign for this hook', async () => {
+    const key = 'new_customer';
+    const delivery = deliveries[key];
+    assert.ok(delivery, 'the delivery test ran first');
+    const hook = hooks[key];
+    const now = nowSeconds();
+    const tampered = delivery.content.replace(/"id": ?"[^"]+"/, '"id": "cus_forged"');
+    assert.notEqual(tampered, delivery.content);
+    const cases = [
+      ['another hook\'s secret', signed(hooks.new_appointment.secret, delivery.content, now), hook],
+      ['a body changed after signing', { ...asZapierGives(delivery), content: tampered }, hook],
+      ['a replay six minutes later', signed(hook.secret, delivery.content, now - 6 * 60), hook],
+      ['a timestamp from the future', signed(hook.secret, delivery.content, now + 6 * 60), hook],
+      ['no signature headers', { headers: {}, content: delivery.content }, hook],
+      ['a hook without its secret', asZapierGives(delivery), { id: hook.id }],
+    ];
+    for (const [what, rawRequest, subscribeData] of cases) {
+      const error = await failure(
+        run(`triggers.${key}.operation.perform`, {}, {
+          cleanedRequest: JSON.parse(rawRequest.content),
+          rawRequest,
+          subscribeData,
+        }),
+      );
+      assert.equal(error.name, 'HaltedError', what);
+      assert.match(error.message, /not from iValid/, what);
+    }
+    // The same body signed now with the hook's secret is accepted: the check is the signature.
+    const items = await run(`triggers.${key}.operation.perform`, {}, {
+      cleanedRequest: delivery.json,
+      rawRequest: signed(hook.secret, delivery.content, now - 4 * 60),
+      subscribeData: hook,
+    });
+    assert.equal(items.length, 1);
   });
 
   test('unsubscribing removes each hook; a second unsubscribe is harmless', async () => {
