@@ -115,6 +115,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Correspondance de champs invalide : {reason}",
         "Invalid field mapping: {reason}",
     ),
+    "PREVIEW_KIND": (
+        "Cette intégration ne fait pas correspondre ce type d'objet : aperçu avec {field}",
+        "This integration does not map this kind of object: preview it with {field}",
+    ),
     "UNKNOWN_STREAM": (
         "Flux inconnu pour cette intégration : {name} (flux : {streams})",
         "Unknown stream for this integration: {name} (streams: {streams})",

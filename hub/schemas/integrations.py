@@ -153,26 +153,31 @@ class MappingOut(Out):
 class MappingPreviewIn(Strict):
     """What to preview, optionally with a draft override to try.
 
-    `appointment_id`: what that appointment becomes remotely (local → remote). `remote`: what
-    a remote record (as the provider returns it) means locally (remote → local). One of them.
+    `appointment_id` (a calendar connector) or `customer_id` (a connector mapping customers,
+    e.g. a CRM): what that object becomes remotely (local → remote). `remote`: what a remote
+    record (as the provider returns it) means locally (remote → local). One of them.
     """
 
     appointment_id: Id | None = None
+    customer_id: Id | None = None
     remote: dict[str, Any] | None = None
     mapping: MappingOverride | None = None
 
     @model_validator(mode="after")
     def _one_side(self) -> MappingPreviewIn:
-        if (self.appointment_id is None) == (self.remote is None):
-            raise ValueError("give either appointment_id or remote")
+        given = [v for v in (self.appointment_id, self.customer_id, self.remote) if v is not None]
+        if len(given) != 1:
+            raise ValueError("give one of appointment_id, customer_id or remote")
         return self
 
 
 class MappingPreviewOut(Out):
-    """What the appointment becomes remotely, or what the remote record means locally."""
+    """What the appointment (or customer) becomes remotely, or what the remote record means
+    locally."""
 
     direction: Literal["outbound", "inbound"] = "outbound"
     appointment_id: str | None = None
+    customer_id: str | None = None
     calendar_id: str | None = None
     payload: dict[str, Any]
 

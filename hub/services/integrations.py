@@ -31,6 +31,7 @@ from hub.integrations.runtime import SyncRuntime
 from hub.models import (
     Account,
     Appointment,
+    Customer,
     IntegrationConnection,
     IntegrationLink,
     IntegrationOAuthState,
@@ -338,8 +339,41 @@ def set_mapping(session: Session, p: Principal, name: str, body: MappingOverride
     }
 
 
+# The local object a connector's mapping applies to, and how a preview names it.
+PREVIEWED = {"appointment": "appointment_id", "customer": "customer_id"}
+
+
+def preview_kind(name: str) -> str | None:
+    """What the connector's mapping turns into remote records (its mapped stream's local
+    type: `appointment` for a calendar, `customer` for a CRM), None when it maps nothing
+    a preview can show."""
+    try:
+        stream = sync_mapping.mapped_stream(name)
+    except ValueError:  # a connector declaring no mapping
+        return None
+    if stream is None or stream.local_type not in PREVIEWED:
+        return None
+    return stream.local_type
+
+
+def _check_kind(name: str, kind: str) -> None:
+    expected = preview_kind(name)
+    if expected != kind:
+        field = PREVIEWED.get(expected or "", "remote")
+        raise ApiError(
+            422,
+            "PREVIEW_KIND",
+            {"field": field, "local_type": expected},
+            field=field,
+        )
+
+
 def preview(session: Session, p: Principal, name: str, body: MappingPreviewIn) -> dict[str, Any]:
-    """What an appointment would become remotely (with the stored or a draft override)."""
+    """What an appointment or a customer (whichever the connector maps) would become remotely,
+    or what a remote record means locally (with the stored or a draft override).
+
+    422 `PREVIEW_KIND` for an appointment given to a connector mapping customers, or the
+    other way round."""
     connector_class(name)
     conn = _find(session, p, name)
     if body.mapping is not None:
@@ -351,6 +385,17 @@ def preview(session: Session, p: Principal, name: str, body: MappingPreviewIn) -
     if body.remote is not None:  # remote → local
         meaning = mappings.preview_inbound(mapping, body.remote, context)
         return {"direction": "inbound", "appointment_id": None, "payload": meaning}
+    if body.customer_id is not None:
+        _check_kind(name, "customer")
+        customer = get_owned(session, Customer, str(body.customer_id), p)
+        payload = mappings.apply(mapping, "outbound", rep.customer(customer), context)
+        return {
+            "direction": "outbound",
+            "appointment_id": None,
+            "customer_id": customer.id,
+            "payload": payload,
+        }
+    _check_kind(name, "appointment")
     appointment = get_owned(session, Appointment, str(body.appointment_id), p)
     link = calendar = None
     if conn is not None:
@@ -571,12 +616,14 @@ def set_mapping_yaml(session: Session, p: Principal, name: str, text: str) -> di
 
 
 def preview_yaml(
-    session: Session, p: Principal, name: str, text: str, appointment_id: str
+    session: Session, p: Principal, name: str, text: str, object_id: str
 ) -> dict[str, Any]:
-    """What an appointment becomes remotely with the YAML typed (or the stored override)."""
+    """What an appointment or customer (whichever the connector maps, see `preview_kind`)
+    becomes remotely with the YAML typed (or the stored override)."""
     connector_class(name)
     draft = _parse_yaml_override(name, text)
-    body = MappingPreviewIn(appointment_id=appointment_id, mapping=draft)
+    field = PREVIEWED.get(preview_kind(name) or "", "appointment_id")
+    body = MappingPreviewIn.model_validate({field: object_id or None, "mapping": draft})
     return preview(session, p, name, body)
 
 

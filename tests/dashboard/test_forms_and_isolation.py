@@ -41,6 +41,7 @@ def _objects(app: Flask, client: FlaskClient, tenant: Tenant) -> dict[str, str]:
             "key_id": key.id,
             "client_id": oauth.id,
             "name": "google-calendar",
+            "stream": "leads",
             "token": "x" * 40,
             "code": "en",
             "appointment": appointment.id,

@@ -10,29 +10,28 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 import pytest
-import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hub import crypto
 from hub.clock import ManualClock
-from hub.db import get_db, transaction
+from hub.db import transaction
 from hub.integrations import channels, context, shared_tokens
-from hub.integrations.config import ProviderConfig
 from hub.integrations.engine import run_due, sync_now
 from hub.integrations.runtime import SyncRuntime
 from hub.models import Event, IntegrationConnection, IntegrationLink, IntegrationStream
-from hub.services.integration_inbound import local_services
 from tests.connectors.zoho_support import START
-from tests.fakes.zoho import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeZoho
+from tests.fakes.zoho import FakeZoho
 from tests.integrations.support import at, book, dispatch, next_weekday
-from tests.support import Api, Tenant, follow_callback
-
-NAME = "zoho"
+from tests.integrations.zoho_hub import NAME, zoho_runtime
+from tests.integrations.zoho_hub import callback as _callback
+from tests.integrations.zoho_hub import connect as _connected
+from tests.integrations.zoho_hub import connection as _connection
+from tests.integrations.zoho_hub import consent as _consent
+from tests.support import Api, Tenant
 
 
 @pytest.fixture
@@ -60,62 +59,8 @@ def zoho(
 @pytest.fixture
 def rt(app: Flask, zoho: FakeZoho, clock: ManualClock) -> Iterator[SyncRuntime]:
     """The app's SyncRuntime with the Zoho application pointed at the fake's data centres."""
-    provider = ProviderConfig(
-        connector=NAME,
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
-        authorize_url=f"{zoho.base('us')}/oauth/v2/auth",
-        extra={"data_centres": zoho.data_centres()},
-    )
-    runtime = SyncRuntime(
-        db=get_db(app),
-        settings=app.config["IVALID"],
-        providers={NAME: provider},
-        clock=clock,
-        worker_id="test-worker",
-        allow_http_push=True,
-        local=local_services(),
-        http_timeout=10.0,
-    )
-    previous = app.extensions.get("ivalid_sync")
-    app.extensions["ivalid_sync"] = runtime
-    yield runtime
-    if previous is None:
-        app.extensions.pop("ivalid_sync", None)
-    else:
-        app.extensions["ivalid_sync"] = previous
-
-
-def _consent(api: Api) -> dict[str, str]:
-    """Start connecting and follow the consent URL to the fake; the callback's query."""
-    resp = api.post(f"/v2/integrations/{NAME}/connect")
-    assert resp.status_code == 200, resp.get_json()
-    answer = requests.get(resp.get_json()["authorization_url"], allow_redirects=False, timeout=5)
-    assert answer.status_code == 302, answer.text
-    parts = urlsplit(answer.headers["Location"])
-    assert parts.path == f"/oauth/callback/{NAME}"
-    return dict(item.split("=", 1) for item in parts.query.split("&"))
-
-
-def _callback(client: FlaskClient, query: dict[str, str]) -> Any:
-    """The browser back on our callback; a user of the account signs in and confirms."""
-    from urllib.parse import unquote
-
-    location = f"/oauth/callback/{NAME}?{urlencode({k: unquote(v) for k, v in query.items()})}"
-    return follow_callback(client.application, client, location)
-
-
-def _connection(rt: SyncRuntime, tenant: Tenant) -> IntegrationConnection | None:
-    with rt.db.session() as session:
-        conn = session.scalars(
-            select(IntegrationConnection).where(
-                IntegrationConnection.account_id == tenant.account_id,
-                IntegrationConnection.connector == NAME,
-            )
-        ).first()
-        if conn is not None:
-            session.expunge(conn)
-        return conn
+    with zoho_runtime(app, zoho, clock) as runtime:
+        yield runtime
 
 
 def test_eu_connection_stores_its_data_centre_and_streams(
@@ -209,13 +154,6 @@ def test_delete_revokes_the_refresh_token_at_its_data_centre(
     assert zoho.accounts.revocations == [refresh]
     after = _connection(rt, tenant)
     assert after is not None and after.status == "disconnected" and after.refresh_token is None
-
-
-def _connected(rt: SyncRuntime, api: Api, client: FlaskClient, tenant: Tenant) -> str:
-    assert _callback(client, _consent(api)).status_code == 200
-    conn = _connection(rt, tenant)
-    assert conn is not None
-    return conn.id
 
 
 def _contacts(zoho: FakeZoho) -> dict[str, dict[str, Any]]:

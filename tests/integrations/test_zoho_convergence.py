@@ -29,7 +29,10 @@ from hub.models import IntegrationConnection, IntegrationLink
 from tests.fakes.zoho import FakeZoho
 from tests.integrations import test_zoho_connect as connect_test
 from tests.integrations.support import dispatch
-from tests.integrations.test_zoho_connect import NAME, _callback, _connection, _consent
+from tests.integrations.zoho_hub import NAME
+from tests.integrations.zoho_hub import callback as _callback
+from tests.integrations.zoho_hub import connection as _connection
+from tests.integrations.zoho_hub import consent as _consent
 from tests.support import Api, Tenant
 
 # The EU data centre, the pinned clock, the fake and the runtime of the connect tests.

@@ -1,4 +1,10 @@
-"""Paramètres → Intégrations: status, connect, disconnect, sync now, calendars, mapping editor."""
+"""Paramètres → Intégrations: status, connect, disconnect, sync now, synced streams,
+calendars (calendar connectors), mapping editor.
+
+What a page shows follows what the connector declares (its sync spec), never its name: the
+technicians' calendars only for a connector with a per-technician stream, the streams the
+status lists with a switch for the optional ones, the mapping preview on the kind of object
+its mapping turns into remote records (an appointment, a customer)."""
 
 from __future__ import annotations
 
@@ -9,14 +15,16 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+import connectors
 from hub.dashboard.blueprint import bp
-from hub.dashboard.i18n import t
+from hub.dashboard.i18n import language, t
 from hub.dashboard.session import principal, require
 from hub.db import get_session
 from hub.errors import ApiError
+from hub.i18n import message
 from hub.integrations.runtime import SyncRuntime
-from hub.models import Appointment
-from hub.schemas.integrations import TechnicianLinkUpdate
+from hub.models import Appointment, Customer
+from hub.schemas.integrations import IntegrationSettingsUpdate, TechnicianLinkUpdate
 from hub.services import integrations as service
 
 # The session's secret that connect links started here are bound to
@@ -60,22 +68,48 @@ def integrations(env: str) -> str:
     return render_template("dashboard/integrations.html", env=env, rows=rows)
 
 
+# How many objects the mapping preview offers to pick from (the latest first).
+PREVIEW_CHOICES = 50
+
+
+def _choices(env: str, account_id: str, kind: str | None) -> list[tuple[str, str]]:
+    """(id, label) of the account's objects the preview can show, of the connector's kind."""
+    db = get_session()
+    if kind == "customer":
+        customers = db.scalars(
+            select(Customer)
+            .where(Customer.account_id == account_id, Customer.environment == env)
+            .order_by(Customer.created_at.desc(), Customer.id)
+            .limit(PREVIEW_CHOICES)
+        ).all()
+        return [
+            (c.id, " ".join(x for x in (c.first_name, c.last_name) if x) + f" · {c.email or c.id}")
+            for c in customers
+        ]
+    if kind == "appointment":
+        appointments = db.scalars(
+            select(Appointment)
+            .where(Appointment.account_id == account_id, Appointment.environment == env)
+            .order_by(Appointment.scheduled_at.desc())
+            .limit(PREVIEW_CHOICES)
+        ).all()
+        return [(a.id, f"{a.scheduled_at} · {a.id}") for a in appointments]
+    return []
+
+
 def _detail(env: str, name: str, status: int = 200, **extra: Any) -> tuple[str, int]:
     p = principal(env)
     db = get_session()
     info = service.get(_rt(), db, p, name)
-    links = service.list_links(db, p, name)
-    appointments = db.scalars(
-        select(Appointment)
-        .where(Appointment.account_id == p.account_id, Appointment.environment == env)
-        .order_by(Appointment.scheduled_at.desc())
-        .limit(50)
-    ).all()
+    calendar = connectors.spec_of(name).per_technician_stream() is not None
+    kind = service.preview_kind(name)
     context: dict[str, Any] = {
         "env": env,
         "info": info,
-        "links": links,
-        "appointments": appointments,
+        "calendar": calendar,
+        "links": service.list_links(db, p, name) if calendar else None,
+        "preview_kind": kind,
+        "choices": _choices(env, p.account_id, kind),
         "mapping_text": service.mapping_yaml(db, p, name),
         "mapping": service.get_mapping(db, p, name),
     }
@@ -86,7 +120,7 @@ def _detail(env: str, name: str, status: int = 200, **extra: Any) -> tuple[str, 
 @bp.get("/<env>/settings/integrations/<name>")
 @require("integrations:view")
 def integration(env: str, name: str) -> tuple[str, int]:
-    """One integration: status, technicians' calendars, the mapping editor."""
+    """One integration: status, streams, technicians' calendars, the mapping editor."""
     return _detail(env, name)
 
 
@@ -119,6 +153,35 @@ def sync_now(env: str, name: str) -> Response:
     return _back(env, name, t("Synchronisation demandée.", "Sync queued."))
 
 
+@bp.post("/<env>/settings/integrations/<name>/streams/<stream>")
+@require("integrations:manage")
+def set_stream(env: str, name: str, stream: str) -> Response | tuple[str, int]:
+    """Turn an optional stream on (`enabled=1`) or off (`enabled=0`), through the service the
+    API's `PATCH /v2/integrations/{name}` uses: turning one on makes its pull due at once.
+    A refusal (a stream always synced, one the connector has not) comes back on the page."""
+    value = request.form.get("enabled", "")
+    if value not in ("0", "1"):
+        return _detail(
+            env, name, 422, streams_error=t("Choix invalide (0 ou 1).", "Invalid choice (0 or 1).")
+        )
+    body = IntegrationSettingsUpdate(streams={stream: value == "1"})
+    try:
+        service.update_settings(_rt(), get_session(), principal(env), name, body)
+    except ApiError as err:
+        if err.code not in ("UNKNOWN_STREAM", "STREAM_REQUIRED"):
+            raise
+        text = message(err.code, language(), **err.message_args)
+        return _detail(env, name, err.status, streams_error=text)
+    if value == "1":
+        text = t(
+            f"Flux {stream} activé : il est lu à la prochaine synchronisation.",
+            f"Stream {stream} turned on: it is read at the next sync.",
+        )
+    else:
+        text = t(f"Flux {stream} désactivé.", f"Stream {stream} turned off.")
+    return _back(env, name, text)
+
+
 @bp.post("/<env>/settings/integrations/<name>/links/<technician_id>")
 @require("integrations:manage")
 def link_technician(env: str, name: str, technician_id: str) -> Response:
@@ -149,11 +212,12 @@ def save_mapping(env: str, name: str) -> Response | tuple[str, int]:
 @bp.post("/<env>/settings/integrations/<name>/mapping/preview")
 @require("integrations:view")
 def preview_mapping(env: str, name: str) -> tuple[str, int]:
-    """What a real appointment becomes remotely with the YAML in the editor (not saved)."""
+    """What a real appointment (or customer, for a connector mapping customers) becomes
+    remotely with the YAML in the editor (not saved)."""
     text = request.form.get("mapping", "")
-    appointment_id = request.form.get("appointment_id", "")
+    object_id = request.form.get("object_id") or request.form.get("appointment_id", "")
     try:
-        result = service.preview_yaml(get_session(), principal(env), name, text, appointment_id)
+        result = service.preview_yaml(get_session(), principal(env), name, text, object_id)
     except ApiError as err:
         return _mapping_error(env, name, err, text)
-    return _detail(env, name, mapping_text=text, preview=result, chosen=appointment_id)
+    return _detail(env, name, mapping_text=text, preview=result, chosen=object_id)
